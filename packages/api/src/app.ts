@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { AppConfig } from './config.ts';
+import { MIGRATIONS_DIR } from './db/migrations.ts';
+import { HttpProblem } from './http/problem.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { databasePlugin } from './plugins/database.ts';
+import { errorsPlugin } from './plugins/errors.ts';
+import { healthPlugin } from './plugins/health.ts';
+import { openapiPlugin } from './plugins/openapi.ts';
+import { securityPlugin } from './plugins/security.ts';
+import { buildValidatorFactory } from './plugins/validation.ts';
+import { meRoutes } from './routes/me/index.ts';
+import { projectRoutes } from './routes/projects/index.ts';
+import { taskRoutes } from './routes/tasks/index.ts';
+import { ProblemSchema } from './schemas/common.ts';
+import {
+  MeSchema,
+  MemberInputSchema,
+  MemberSchema,
+  ProjectInputSchema,
+  ProjectSchema,
+  TaskInputSchema,
+  TaskSchema,
+} from './schemas/resources.ts';
+import { IdempotencyStore } from './services/idempotency.ts';
+import { ProjectService } from './services/projects.ts';
+import { TaskService } from './services/tasks.ts';
+import { UserDirectory } from './services/users.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: {
+      readonly projects: ProjectService;
+      readonly tasks: TaskService;
+      readonly users: UserDirectory;
+      readonly idempotency: IdempotencyStore;
+    };
+  }
+}
+
+export interface BuildAppOptions {
+  readonly config: AppConfig;
+  /** Pino options, or false for no logs. @default JSON logs at config.logLevel */
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Where the migrations readiness compares against live. @default prisma/migrations of this package */
+  readonly migrationsDir?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Headers and fields that must never reach a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.secret',
+  '*.token',
+  '*.accessToken',
+  '*.idToken',
+  '*.databaseUrl',
+];
+
+const IDEMPOTENCY_SWEEP_MS = 10 * 60_000;
+
+/**
+ * Builds the Taskboard API. No I/O happens here: the database connects on its first query
+ * and JWKS are fetched on the first token, so building an app (e.g. to write the OpenAPI
+ * document) needs no running services.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const trustRequestId = config.trustRequestId;
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: (request: IncomingMessage) => {
+      const given = request.headers['x-request-id'];
+      return trustRequestId && typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Slow or stalled clients must not hold connections forever.
+    connectionTimeout: 60_000,
+    requestTimeout: 30_000,
+    // Longer than the load balancer's idle timeout (60 s), so it never reuses a socket we closed.
+    keepAliveTimeout: 65_000,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+    schemaController: { compilersFactory: { buildValidator: buildValidatorFactory() } },
+  });
+
+  app.decorateRequest('principal', null as never);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorsPlugin);
+  for (const schema of [ProblemSchema, ProjectInputSchema, ProjectSchema, MemberInputSchema, MemberSchema, TaskInputSchema, TaskSchema, MeSchema]) {
+    app.addSchema(schema);
+  }
+  await app.register(securityPlugin, { corsOrigins: config.corsOrigins });
+  await app.register(openapiPlugin, { ui: config.docs });
+  await app.register(databasePlugin, { databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax });
+  await app.register(authPlugin, { auth: config.auth });
+
+  const idempotency = new IdempotencyStore(app.prisma, config.idempotencyTtlSeconds);
+  app.decorate('services', {
+    projects: new ProjectService(app.prisma),
+    tasks: new TaskService(app.prisma),
+    users: new UserDirectory(app.prisma),
+    idempotency,
+  });
+
+  await app.register(healthPlugin, { migrationsDir: options.migrationsDir ?? MIGRATIONS_DIR });
+
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', app.authenticate);
+      await v1.register(rateLimit, {
+        max: config.rateLimit.max,
+        timeWindow: config.rateLimit.windowMs,
+        // Runs after authentication, so the budget is per user, not per IP (NATs, offices).
+        hook: 'preHandler',
+        keyGenerator: (request) => request.principal?.userId ?? request.ip,
+        errorResponseBuilder: (_request, context) =>
+          new HttpProblem('rateLimited', `Rate limit of ${context.max} requests per ${context.after} exceeded`, {
+            headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+          }),
+      });
+      v1.addHook('preHandler', async (request) => {
+        await app.services.users.ensure(request.principal);
+      });
+      await v1.register(meRoutes);
+      await v1.register(projectRoutes);
+      await v1.register(taskRoutes);
+    },
+    { prefix: '/v1' },
+  );
+
+  const sweep = setInterval(() => {
+    idempotency.sweep().catch((error: unknown) => app.log.warn({ err: error }, 'idempotency key sweep failed'));
+  }, IDEMPOTENCY_SWEEP_MS);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+
+  return app;
+}

@@ -1,0 +1,87 @@
+import buildGetJwks from 'get-jwks';
+
+export interface JwksKeysOptions {
+  /** Exact issuer URLs we trust; nothing else is ever fetched. */
+  readonly issuers: readonly string[];
+  /** Minimum time between two fetches for one issuer caused by unknown key ids. */
+  readonly refetchIntervalMs: number;
+  readonly cacheTtlMs: number;
+  readonly fetchTimeoutMs?: number;
+}
+
+export class UnknownKeyError extends Error {
+  override name = 'UnknownKeyError';
+}
+
+interface Jwk {
+  kid?: string;
+  alg?: string;
+  kty?: string;
+  use?: string;
+}
+
+/**
+ * Public keys of the trusted issuers, from `<issuer>/.well-known/jwks.json`.
+ * get-jwks does the caching and JWK→PEM conversion; this class decides when a fetch may
+ * happen. The issuer comes from our allow-list, never from the token, and a flood of
+ * tokens with made-up key ids costs at most one fetch per issuer per interval. One fetch
+ * primes every key in the set, so Cognito's two keys (id and access) cost one request.
+ */
+export class JwksKeys {
+  private readonly jwks: ReturnType<typeof buildGetJwks>;
+  private readonly issuers: Set<string>;
+  private readonly lastFetch = new Map<string, number>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly options: JwksKeysOptions;
+  /** Counts JWKS documents fetched; read by tests and metrics. */
+  fetchCount = 0;
+
+  constructor(options: JwksKeysOptions) {
+    this.options = options;
+    this.issuers = new Set(options.issuers);
+    this.jwks = buildGetJwks({
+      max: 100,
+      ttl: options.cacheTtlMs,
+      issuersWhitelist: [...options.issuers],
+      providerDiscovery: false,
+    });
+  }
+
+  async publicKey(issuer: string, kid: string, alg: string): Promise<string> {
+    if (!this.issuers.has(issuer)) throw new UnknownKeyError('issuer is not trusted');
+    const domain = `${issuer}/`;
+    const cacheKey = this.jwks.generateCacheKey(alg, kid, domain);
+    if (!this.jwks.cache.has(cacheKey)) {
+      await this.refresh(issuer);
+      if (!this.jwks.cache.has(cacheKey)) throw new UnknownKeyError(`no key ${kid} for this issuer`);
+    }
+    return await this.jwks.getPublicKey({ domain, alg, kid });
+  }
+
+  private async refresh(issuer: string): Promise<void> {
+    const running = this.inFlight.get(issuer);
+    if (running) return await running;
+    const last = this.lastFetch.get(issuer);
+    if (last !== undefined && Date.now() - last < this.options.refetchIntervalMs) return;
+    this.lastFetch.set(issuer, Date.now());
+    const fetching = this.fetchKeys(issuer).finally(() => this.inFlight.delete(issuer));
+    this.inFlight.set(issuer, fetching);
+    await fetching;
+  }
+
+  private async fetchKeys(issuer: string): Promise<void> {
+    this.fetchCount += 1;
+    const response = await fetch(`${issuer}/.well-known/jwks.json`, {
+      signal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 5_000),
+      redirect: 'error',
+    });
+    if (!response.ok) throw new UnknownKeyError(`JWKS request failed with ${response.status}`);
+    const body = (await response.json()) as { keys?: Jwk[] };
+    const domain = `${issuer}/`;
+    for (const key of body.keys ?? []) {
+      if (key.kty !== 'RSA' || typeof key.kid !== 'string' || (key.use !== undefined && key.use !== 'sig')) continue;
+      const alg = key.alg ?? 'RS256';
+      this.jwks.cache.set(this.jwks.generateCacheKey(alg, key.kid, domain), Promise.resolve(key) as never);
+    }
+  }
+}

@@ -1,0 +1,10 @@
+/** The caller, as established from a verified token. */
+export interface Principal {
+  /** The token's `sub`. */
+  readonly userId: string;
+  readonly email: string | null;
+  readonly groups: readonly string[];
+  readonly isAdmin: boolean;
+}
+
+export const ADMIN_GROUP = 'admin';

@@ -1,0 +1,154 @@
+/**
+ * Typed configuration from the environment. Every variable is listed in the README;
+ * a missing or malformed one stops start-up with a message naming it.
+ */
+
+export type TokenUse = 'access' | 'id';
+
+export interface AuthConfig {
+  /** Exact issuer URLs whose tokens are accepted; the JWKS is `<issuer>/.well-known/jwks.json`. */
+  readonly issuers: readonly string[];
+  /** App client ids: matched against `client_id` (access tokens) or `aud` (id tokens). */
+  readonly clientIds: readonly string[];
+  readonly tokenUse: readonly TokenUse[];
+  /** Allowed clock skew for exp/nbf/iat, in seconds. */
+  readonly clockSkewSeconds: number;
+  /** Minimum time between two JWKS fetches for one issuer caused by an unknown key id. */
+  readonly jwksRefetchIntervalMs: number;
+  /** How long fetched keys stay cached. */
+  readonly jwksCacheTtlMs: number;
+}
+
+export interface AppConfig {
+  readonly databaseUrl: string;
+  readonly databasePoolMax: number;
+  readonly auth: AuthConfig;
+  readonly corsOrigins: readonly string[];
+  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  readonly bodyLimitBytes: number;
+  readonly idempotencyTtlSeconds: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Serves the OpenAPI document at /docs/json and Swagger UI at /docs. */
+  readonly docs: boolean;
+  /** When false, requests may not set their own x-request-id. */
+  readonly trustRequestId: boolean;
+}
+
+export interface ServerConfig extends AppConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Apply pending migrations before listening (local development; AWS runs them once per rollout). */
+  readonly migrateOnStart: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`${name} is required but not set`);
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+function httpUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must hold URLs, got "${value}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`${name} must hold http(s) URLs, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function databaseUrl(env: Env): string {
+  const value = required(env, 'DATABASE_URL');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // Never echo the value: it carries a password.
+    throw new ConfigError('DATABASE_URL is not a valid URL');
+  }
+  if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
+    throw new ConfigError(`DATABASE_URL must start with postgresql://, got ${url.protocol}//`);
+  }
+  return value;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadAppConfig(env: Env = process.env): AppConfig {
+  const issuers = list(env, 'AUTH_ISSUERS').map((issuer) => httpUrl('AUTH_ISSUERS', issuer));
+  if (issuers.length === 0) throw new ConfigError('AUTH_ISSUERS is required but not set');
+  const clientIds = list(env, 'AUTH_CLIENT_IDS');
+  if (clientIds.length === 0) throw new ConfigError('AUTH_CLIENT_IDS is required but not set');
+  const tokenUse = list(env, 'AUTH_TOKEN_USE');
+  for (const use of tokenUse) {
+    if (use !== 'access' && use !== 'id') throw new ConfigError(`AUTH_TOKEN_USE must list access and/or id, got "${use}"`);
+  }
+  const logLevel = env.LOG_LEVEL?.trim() || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  return {
+    databaseUrl: databaseUrl(env),
+    databasePoolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 500),
+    auth: {
+      issuers,
+      clientIds,
+      tokenUse: tokenUse.length > 0 ? (tokenUse as TokenUse[]) : ['access'],
+      clockSkewSeconds: integer(env, 'AUTH_CLOCK_SKEW_SECONDS', 30, 0, 300),
+      jwksRefetchIntervalMs: integer(env, 'AUTH_JWKS_REFETCH_INTERVAL_MS', 30_000, 0, 3_600_000),
+      jwksCacheTtlMs: integer(env, 'AUTH_JWKS_CACHE_TTL_MS', 3_600_000, 1_000, 86_400_000),
+    },
+    corsOrigins: list(env, 'CORS_ORIGINS').map((origin) => httpUrl('CORS_ORIGINS', origin)),
+    rateLimit: {
+      max: integer(env, 'RATE_LIMIT_MAX', 600, 1, 1_000_000),
+      windowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 3_600_000),
+    },
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 65_536, 1_024, 10_485_760),
+    idempotencyTtlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400, 60, 604_800),
+    logLevel: logLevel as AppConfig['logLevel'],
+    docs: boolean(env, 'DOCS_ENABLED', true),
+    trustRequestId: boolean(env, 'TRUST_REQUEST_ID', true),
+  };
+}
+
+export function loadServerConfig(env: Env = process.env): ServerConfig {
+  return {
+    ...loadAppConfig(env),
+    host: env.HOST?.trim() || '0.0.0.0',
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    migrateOnStart: boolean(env, 'MIGRATE_ON_START', false),
+  };
+}

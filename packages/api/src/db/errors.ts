@@ -1,0 +1,22 @@
+/** Errors that mean "the database cannot be reached right now", answered with 503 + Retry-After. */
+const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '53300']);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code, cause } = error as { name?: string; code?: string; cause?: unknown };
+  if (name === 'PrismaClientInitializationError') return true;
+  if (code !== undefined && UNAVAILABLE_CODES.has(code)) return true;
+  const message = (error as { message?: unknown }).message;
+  if (typeof message === 'string' && /ECONNREFUSED|Connection terminated|connection timeout|DatabaseNotReachable|the database system is (shutting down|starting up)/i.test(message)) {
+    return true;
+  }
+  return cause !== undefined && cause !== error && isDatabaseUnavailable(cause);
+}
+
+/** Prisma's "unique constraint failed" (P2002), directly or from the driver adapter (23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, cause } = error as { code?: string; cause?: unknown };
+  if (code === 'P2002' || code === '23505') return true;
+  return cause !== undefined && cause !== error && isUniqueViolation(cause);
+}

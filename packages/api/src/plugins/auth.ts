@@ -1,0 +1,133 @@
+import fastifyJwt from '@fastify/jwt';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { JwksKeys } from '../auth/jwks-keys.ts';
+import { ADMIN_GROUP, type Principal } from '../auth/principal.ts';
+import type { AuthConfig } from '../config.ts';
+import { HttpProblem } from '../http/problem.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** onRequest hook for routes that need a signed-in caller. */
+    authenticate: (request: FastifyRequest) => Promise<void>;
+    jwksKeys: JwksKeys;
+  }
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    user: TokenClaims;
+  }
+}
+
+interface TokenClaims {
+  sub?: unknown;
+  iss?: unknown;
+  token_use?: unknown;
+  client_id?: unknown;
+  aud?: unknown;
+  email?: unknown;
+  'cognito:groups'?: unknown;
+}
+
+interface DecodedToken {
+  header: { alg?: unknown; kid?: unknown };
+  payload: TokenClaims;
+}
+
+/** 8 KiB covers any Cognito token with room for many groups; larger ones are not parsed. */
+const MAX_TOKEN_LENGTH = 8192;
+
+const invalid = (reason: string): HttpProblem => {
+  const problem = new HttpProblem('unauthorized', 'The access token is missing or invalid');
+  (problem as { reason?: string }).reason = reason;
+  return problem;
+};
+
+function checkClaims(claims: TokenClaims, auth: AuthConfig): Principal {
+  const use = claims.token_use;
+  if (use !== 'access' && use !== 'id') throw invalid('token_use missing');
+  if (!auth.tokenUse.includes(use)) throw invalid(`token_use ${use} not accepted`);
+  const client = use === 'access' ? claims.client_id : claims.aud;
+  if (typeof client !== 'string' || !auth.clientIds.includes(client)) throw invalid('client not accepted');
+  if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > 128) {
+    throw invalid('sub missing');
+  }
+  const rawGroups = claims['cognito:groups'];
+  const groups = Array.isArray(rawGroups) ? rawGroups.filter((group): group is string => typeof group === 'string') : [];
+  return {
+    userId: claims.sub,
+    email: typeof claims.email === 'string' ? claims.email : null,
+    groups,
+    isAdmin: groups.includes(ADMIN_GROUP),
+  };
+}
+
+/**
+ * Verifies Amazon Cognito JWTs with @fastify/jwt: RS256 only; the issuer must be on the
+ * configured allow-list before any key is looked up; keys come from that issuer's JWKS;
+ * exp/nbf with a small skew; then token_use and the app client are checked.
+ */
+export const authPlugin = fp(
+  async (app: FastifyInstance, options: { auth: AuthConfig }) => {
+    const { auth } = options;
+    const keys = new JwksKeys({
+      issuers: auth.issuers,
+      refetchIntervalMs: auth.jwksRefetchIntervalMs,
+      cacheTtlMs: auth.jwksCacheTtlMs,
+    });
+    app.decorate('jwksKeys', keys);
+
+    await app.register(fastifyJwt, {
+      decode: { complete: true },
+      secret: async (_request: FastifyRequest, token: unknown) => {
+        const { header, payload } = token as DecodedToken;
+        if (header.alg !== 'RS256') throw invalid('algorithm not allowed');
+        if (typeof payload.iss !== 'string' || !auth.issuers.includes(payload.iss)) throw invalid('issuer not trusted');
+        if (typeof header.kid !== 'string') throw invalid('kid missing');
+        return await keys.publicKey(payload.iss, header.kid, 'RS256').catch(() => {
+          throw invalid('unknown signing key');
+        });
+      },
+      verify: {
+        algorithms: ['RS256'],
+        allowedIss: [...auth.issuers],
+        clockTolerance: auth.clockSkewSeconds * 1000,
+        requiredClaims: ['exp', 'iss', 'sub'],
+        // fast-jwt caches verified tokens by their signature, so a client reusing its
+        // token skips the RSA verify; expiry is still enforced on cached entries.
+        cache: 10_000,
+        cacheTTL: 600_000,
+      },
+    });
+
+    app.decorate('authenticate', async (request: FastifyRequest) => {
+      try {
+        request.principal = await verifyRequest(request);
+      } catch (error) {
+        const reason = (error as { reason?: string }).reason ?? 'verification failed';
+        request.log.info({ reason }, 'authentication failed');
+        throw error;
+      }
+    });
+
+    async function verifyRequest(request: FastifyRequest): Promise<Principal> {
+      const header = request.headers.authorization;
+      if (header === undefined) throw invalid('no Authorization header');
+      if (header.length > MAX_TOKEN_LENGTH + 7) throw invalid('token too large');
+      if (!/^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(header)) throw invalid('malformed Authorization header');
+      let claims: TokenClaims;
+      try {
+        claims = await request.jwtVerify<TokenClaims>();
+      } catch (error) {
+        if (error instanceof HttpProblem) throw error;
+        throw invalid((error as { code?: string }).code ?? 'verification failed');
+      }
+      return checkClaims(claims, auth);
+    }
+  },
+  { name: 'auth' },
+);

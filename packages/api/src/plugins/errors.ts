@@ -1,0 +1,83 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { ErrorObject } from 'ajv';
+import { HttpProblem } from '../http/problem.ts';
+import { fieldErrors } from './validation.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+
+/** Maps Fastify's own error codes for bad input to problems (never a 5xx for bad input). */
+function fromFastifyError(error: FastifyError): HttpProblem | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HttpProblem('malformedJson', 'The request body is not valid JSON');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpProblem('payloadTooLarge', 'The request body is larger than this API accepts');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new HttpProblem('unsupportedMediaType', 'Send the body as application/json');
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return new HttpProblem('unsupportedMediaType', 'The Content-Type header is not valid');
+    default:
+      break;
+  }
+  if (error.code?.startsWith('FST_JWT_') || error.code === 'FAST_JWT_INVALID_SIGNATURE') {
+    return new HttpProblem('unauthorized', 'The access token is missing or invalid');
+  }
+  if (error.statusCode === 429) {
+    return new HttpProblem('rateLimited', error.message);
+  }
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    // Other client errors Fastify detects (e.g. a bad URL encoding): keep the status, generic wording.
+    const kind = error.statusCode === 404 ? 'notFound' : error.statusCode === 413 ? 'payloadTooLarge' : 'validation';
+    const problem = new HttpProblem(kind, 'The request could not be processed as sent');
+    (problem as { status: number }).status = error.statusCode;
+    return problem;
+  }
+  return undefined;
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: HttpProblem): FastifyReply {
+  const body = problem.toBody(request.id, request.url.split('?')[0] ?? request.url);
+  body.status = problem.status;
+  if (problem.status === 401) {
+    reply.header('www-authenticate', 'Bearer error="invalid_token"');
+  }
+  for (const [name, value] of Object.entries(problem.headers)) reply.header(name, value);
+  return reply.code(problem.status).type('application/problem+json').send(body);
+}
+
+/**
+ * One place that turns every error into application/problem+json (RFC 9457): validation
+ * errors with per-field details, our HttpProblems as they are, and anything unexpected as a
+ * 500 whose body carries no internals (the log has them, under the request id).
+ */
+export const errorsPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof HttpProblem) return sendProblem(request, reply, error);
+      if (error.validation) {
+        const errors = fieldErrors(error.validationContext ?? 'body', error.validation as ErrorObject[]);
+        const first = errors[0];
+        const detail = first ? `${first.path} ${first.message}` : 'The request is not valid';
+        return sendProblem(request, reply, new HttpProblem('validation', detail, { errors }));
+      }
+      const mapped = fromFastifyError(error);
+      if (mapped) {
+        if (mapped.status === 401) request.log.info({ reason: error.code ?? error.message }, 'authentication failed');
+        return sendProblem(request, reply, mapped);
+      }
+      if (error.statusCode === 503 || isDatabaseUnavailable(error)) {
+        request.log.warn({ err: error }, 'dependency unavailable');
+        return sendProblem(request, reply, new HttpProblem('unavailable', 'Try again shortly', { headers: { 'retry-after': '5' } }));
+      }
+      request.log.error({ err: error }, 'unhandled error');
+      return sendProblem(request, reply, new HttpProblem('internal', 'The server could not complete the request'));
+    });
+
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(request, reply, new HttpProblem('notFound', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    );
+  },
+  { name: 'errors' },
+);

@@ -1,0 +1,49 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+export const API_VERSION = '1.0.0';
+
+/**
+ * OpenAPI 3.1 from the route schemas. Shared models keep their $id as component names,
+ * so the generated SDK and API Gateway models have readable names.
+ */
+export const openapiPlugin = fp(
+  async (app: FastifyInstance, options: { ui: boolean }) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Taskboard API',
+          version: API_VERSION,
+          description:
+            'Projects and tasks. Authenticate with an Amazon Cognito access token: `Authorization: Bearer <token>`. ' +
+            'Errors are application/problem+json (RFC 9457). Lists are cursor-paginated. ' +
+            'Responses carry an ETag; PUT and DELETE honour If-Match. POST accepts Idempotency-Key.',
+        },
+        servers: [{ url: '/' }],
+        tags: [
+          { name: 'me', description: 'The signed-in user' },
+          { name: 'projects', description: 'Projects' },
+          { name: 'members', description: 'Project membership' },
+          { name: 'tasks', description: 'Tasks in a project' },
+          { name: 'health', description: 'Liveness and readiness for load balancers' },
+        ],
+        components: {
+          securitySchemes: {
+            bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito access token' },
+          },
+        },
+      },
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, index) =>
+          typeof json.$id === 'string' ? json.$id : `def-${index}`,
+      },
+    });
+    if (options.ui) {
+      await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } });
+    }
+  },
+  { name: 'openapi' },
+);

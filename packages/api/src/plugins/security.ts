@@ -1,0 +1,23 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+/** Security headers and CORS from the configured allow-list (no origin is allowed by default). */
+export const securityPlugin = fp(
+  async (app: FastifyInstance, options: { corsOrigins: readonly string[] }) => {
+    await app.register(helmet, {
+      // Swagger UI sets its own CSP on /docs; the JSON API needs none beyond this default.
+      contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      crossOriginResourcePolicy: { policy: 'same-site' },
+    });
+    await app.register(cors, {
+      origin: options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
+      methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+      allowedHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key', 'x-request-id'],
+      exposedHeaders: ['etag', 'location', 'x-request-id', 'retry-after', 'idempotent-replayed', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+      maxAge: 600,
+    });
+  },
+  { name: 'security' },
+);

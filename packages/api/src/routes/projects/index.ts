@@ -1,0 +1,193 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { etagOf } from '../../http/etag.ts';
+import {
+  commonErrors,
+  errorResponses,
+  IdempotencyHeaders,
+  IfMatchHeaders,
+  PageOf,
+  PageQuery,
+  UserId,
+  Uuid,
+  type PageQueryType,
+} from '../../schemas/common.ts';
+import type { MemberInput, ProjectInput } from '../../schemas/resources.ts';
+import { idempotencyKey, ifMatchVersion, pathOf, secured, sendStored, sendVersioned } from '../route-helpers.ts';
+
+const ProjectParams = Type.Object({ projectId: Uuid });
+const MemberParams = Type.Object({ projectId: Uuid, userId: UserId });
+const { 403: e403, 404: e404, 409: e409, 412: e412, 413: e413, 415: e415, 422: e422 } = errorResponses;
+
+export async function projectRoutes(app: FastifyInstance): Promise<void> {
+  const { projects, idempotency } = app.services;
+
+  app.get<{ Querystring: PageQueryType }>(
+    '/projects',
+    {
+      schema: {
+        operationId: 'listProjects',
+        tags: ['projects'],
+        summary: 'Projects the caller owns or belongs to (all projects for admins)',
+        security: secured,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: PageOf(Type.Ref('Project'), 'ProjectPage'), ...commonErrors },
+      },
+    },
+    async (request) => projects.list(request.principal, { limit: request.query.limit ?? 20, cursor: request.query.cursor }),
+  );
+
+  app.post<{ Body: ProjectInput }>(
+    '/projects',
+    {
+      schema: {
+        operationId: 'createProject',
+        tags: ['projects'],
+        summary: 'Create a project; the caller becomes its owner',
+        security: secured,
+        headers: IdempotencyHeaders,
+        body: Type.Ref('ProjectInput'),
+        response: { 201: Type.Ref('Project'), ...commonErrors, 413: e413, 415: e415, 422: e422 },
+      },
+    },
+    async (request, reply) => {
+      const response = await idempotency.run(
+        { userId: request.principal.userId, key: idempotencyKey(request), method: 'POST', path: pathOf(request), body: request.body },
+        async (db) => {
+          const project = await projects.create(db, request.principal, request.body);
+          return { status: 201, body: project, etag: etagOf(project.version), location: `/v1/projects/${project.id}` };
+        },
+      );
+      return sendStored(reply, response);
+    },
+  );
+
+  app.get<{ Params: { projectId: string } }>(
+    '/projects/:projectId',
+    {
+      schema: {
+        operationId: 'getProject',
+        tags: ['projects'],
+        summary: 'One project',
+        security: secured,
+        params: ProjectParams,
+        response: { 200: Type.Ref('Project'), ...commonErrors, 404: e404 },
+      },
+    },
+    async (request, reply) => sendVersioned(reply, await projects.get(request.principal, request.params.projectId)),
+  );
+
+  app.put<{ Params: { projectId: string }; Body: ProjectInput }>(
+    '/projects/:projectId',
+    {
+      schema: {
+        operationId: 'replaceProject',
+        tags: ['projects'],
+        summary: 'Replace a project (owner only)',
+        security: secured,
+        params: ProjectParams,
+        headers: IfMatchHeaders,
+        body: Type.Ref('ProjectInput'),
+        response: { 200: Type.Ref('Project'), ...commonErrors, 403: e403, 404: e404, 412: e412, 413: e413, 415: e415 },
+      },
+    },
+    async (request, reply) => {
+      const project = await projects.replace(request.principal, request.params.projectId, request.body, ifMatchVersion(request));
+      return sendVersioned(reply, project);
+    },
+  );
+
+  app.delete<{ Params: { projectId: string } }>(
+    '/projects/:projectId',
+    {
+      schema: {
+        operationId: 'deleteProject',
+        tags: ['projects'],
+        summary: 'Delete a project and its tasks (owner only)',
+        security: secured,
+        params: ProjectParams,
+        headers: IfMatchHeaders,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...commonErrors, 403: e403, 404: e404, 412: e412 },
+      },
+    },
+    async (request, reply) => {
+      await projects.delete(request.principal, request.params.projectId, ifMatchVersion(request));
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Params: { projectId: string }; Querystring: PageQueryType }>(
+    '/projects/:projectId/members',
+    {
+      schema: {
+        operationId: 'listProjectMembers',
+        tags: ['members'],
+        summary: "A project's members, the owner included",
+        security: secured,
+        params: ProjectParams,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: PageOf(Type.Ref('Member'), 'MemberPage'), ...commonErrors, 404: e404 },
+      },
+    },
+    async (request) =>
+      projects.listMembers(request.principal, request.params.projectId, {
+        limit: request.query.limit ?? 20,
+        cursor: request.query.cursor,
+      }),
+  );
+
+  app.post<{ Params: { projectId: string }; Body: MemberInput }>(
+    '/projects/:projectId/members',
+    {
+      schema: {
+        operationId: 'addProjectMember',
+        tags: ['members'],
+        summary: 'Add a member (owner only)',
+        security: secured,
+        params: ProjectParams,
+        headers: IdempotencyHeaders,
+        body: Type.Ref('MemberInput'),
+        response: {
+          201: Type.Ref('Member'),
+          ...commonErrors,
+          403: e403,
+          404: e404,
+          409: e409,
+          413: e413,
+          415: e415,
+          422: e422,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { projectId } = request.params;
+      const response = await idempotency.run(
+        { userId: request.principal.userId, key: idempotencyKey(request), method: 'POST', path: pathOf(request), body: request.body },
+        async (db) => {
+          const member = await projects.addMember(db, request.principal, projectId, request.body);
+          return { status: 201, body: member, location: `/v1/projects/${projectId}/members/${member.userId}` };
+        },
+      );
+      return sendStored(reply, response);
+    },
+  );
+
+  app.delete<{ Params: { projectId: string; userId: string } }>(
+    '/projects/:projectId/members/:userId',
+    {
+      schema: {
+        operationId: 'removeProjectMember',
+        tags: ['members'],
+        summary: 'Remove a member (owner only; members may remove themselves)',
+        security: secured,
+        params: MemberParams,
+        response: { 204: Type.Null({ description: 'Removed' }), ...commonErrors, 403: e403, 404: e404, 409: e409 },
+      },
+    },
+    async (request, reply) => {
+      await projects.removeMember(request.principal, request.params.projectId, request.params.userId);
+      return reply.code(204).send();
+    },
+  );
+}
+

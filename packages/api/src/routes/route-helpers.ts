@@ -1,0 +1,32 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { etagOf, requiredVersion } from '../http/etag.ts';
+import type { StoredResponse } from '../services/idempotency.ts';
+
+export const secured = [{ bearerAuth: [] }];
+
+/** Sends a versioned representation with its ETag. */
+export function sendVersioned<T extends { version: number }>(reply: FastifyReply, value: T, status = 200): FastifyReply {
+  return reply.code(status).header('etag', etagOf(value.version)).send(value);
+}
+
+/** Sends the response of an idempotent POST, first-time or replayed. */
+export function sendStored(reply: FastifyReply, response: StoredResponse): FastifyReply {
+  if (response.etag) reply.header('etag', response.etag);
+  if (response.location) reply.header('location', response.location);
+  if (response.replayed) reply.header('idempotent-replayed', 'true');
+  return reply.code(response.status).send(response.body);
+}
+
+export function ifMatchVersion(request: FastifyRequest): number | undefined {
+  const header = request.headers['if-match'];
+  return requiredVersion(Array.isArray(header) ? header.join(',') : header);
+}
+
+export function idempotencyKey(request: FastifyRequest): string | undefined {
+  const header = request.headers['idempotency-key'];
+  return Array.isArray(header) ? header[0] : header;
+}
+
+export function pathOf(request: FastifyRequest): string {
+  return request.url.split('?')[0] ?? request.url;
+}

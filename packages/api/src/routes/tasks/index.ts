@@ -1,0 +1,143 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { etagOf } from '../../http/etag.ts';
+import {
+  commonErrors,
+  errorResponses,
+  IdempotencyHeaders,
+  IfMatchHeaders,
+  PageOf,
+  PageQuery,
+  UserId,
+  Uuid,
+} from '../../schemas/common.ts';
+import { TaskStatusSchema, type TaskInput, type TaskStatus } from '../../schemas/resources.ts';
+import { idempotencyKey, ifMatchVersion, pathOf, secured, sendStored, sendVersioned } from '../route-helpers.ts';
+
+const ProjectParams = Type.Object({ projectId: Uuid });
+const TaskParams = Type.Object({ taskId: Uuid });
+const { 403: e403, 404: e404, 412: e412, 413: e413, 415: e415, 422: e422 } = errorResponses;
+
+interface TaskListQuerystring {
+  limit?: number;
+  cursor?: string;
+  status?: TaskStatus;
+  assigneeId?: string;
+}
+
+export async function taskRoutes(app: FastifyInstance): Promise<void> {
+  const { tasks, idempotency } = app.services;
+
+  app.get<{ Params: { projectId: string }; Querystring: TaskListQuerystring }>(
+    '/projects/:projectId/tasks',
+    {
+      schema: {
+        operationId: 'listTasks',
+        tags: ['tasks'],
+        summary: "A project's tasks, oldest first, optionally filtered",
+        security: secured,
+        params: ProjectParams,
+        querystring: Type.Object(
+          {
+            ...PageQuery,
+            status: Type.Optional(TaskStatusSchema),
+            assigneeId: Type.Optional(UserId),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: PageOf(Type.Ref('Task'), 'TaskPage'), ...commonErrors, 404: e404 },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, status, assigneeId } = request.query;
+      return tasks.list(request.principal, request.params.projectId, { limit: limit ?? 20, cursor, status, assigneeId });
+    },
+  );
+
+  app.post<{ Params: { projectId: string }; Body: TaskInput }>(
+    '/projects/:projectId/tasks',
+    {
+      schema: {
+        operationId: 'createTask',
+        tags: ['tasks'],
+        summary: 'Create a task (members)',
+        security: secured,
+        params: ProjectParams,
+        headers: IdempotencyHeaders,
+        body: Type.Ref('TaskInput'),
+        response: { 201: Type.Ref('Task'), ...commonErrors, 403: e403, 404: e404, 413: e413, 415: e415, 422: e422 },
+      },
+    },
+    async (request, reply) => {
+      const response = await idempotency.run(
+        { userId: request.principal.userId, key: idempotencyKey(request), method: 'POST', path: pathOf(request), body: request.body },
+        async (db) => {
+          const task = await tasks.create(db, request.principal, request.params.projectId, request.body);
+          return { status: 201, body: task, etag: etagOf(task.version), location: `/v1/tasks/${task.id}` };
+        },
+      );
+      return sendStored(reply, response);
+    },
+  );
+
+  app.get<{ Params: { taskId: string } }>(
+    '/tasks/:taskId',
+    {
+      schema: {
+        operationId: 'getTask',
+        tags: ['tasks'],
+        summary: 'One task',
+        security: secured,
+        params: TaskParams,
+        response: { 200: Type.Ref('Task'), ...commonErrors, 404: e404 },
+      },
+    },
+    async (request, reply) => sendVersioned(reply, await tasks.get(request.principal, request.params.taskId)),
+  );
+
+  app.put<{ Params: { taskId: string }; Body: TaskInput }>(
+    '/tasks/:taskId',
+    {
+      schema: {
+        operationId: 'replaceTask',
+        tags: ['tasks'],
+        summary: 'Replace a task (members); omitted optional fields reset to their defaults',
+        security: secured,
+        params: TaskParams,
+        headers: IfMatchHeaders,
+        body: Type.Ref('TaskInput'),
+        response: {
+          200: Type.Ref('Task'),
+          ...commonErrors,
+          403: e403,
+          404: e404,
+          412: e412,
+          413: e413,
+          415: e415,
+          422: e422,
+        },
+      },
+    },
+    async (request, reply) =>
+      sendVersioned(reply, await tasks.replace(request.principal, request.params.taskId, request.body, ifMatchVersion(request))),
+  );
+
+  app.delete<{ Params: { taskId: string } }>(
+    '/tasks/:taskId',
+    {
+      schema: {
+        operationId: 'deleteTask',
+        tags: ['tasks'],
+        summary: 'Delete a task (members)',
+        security: secured,
+        params: TaskParams,
+        headers: IfMatchHeaders,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...commonErrors, 403: e403, 404: e404, 412: e412 },
+      },
+    },
+    async (request, reply) => {
+      await tasks.delete(request.principal, request.params.taskId, ifMatchVersion(request));
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,122 @@
+import { Type, type Static } from 'typebox';
+import { Timestamp, UserId, Uuid } from './common.ts';
+
+const readOnly = <T extends object>(schema: T): T => ({ ...schema, readOnly: true });
+
+export const ProjectRoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('member')], {
+  description: 'owner: manages the project and its members; member: manages tasks.',
+});
+export const TaskStatusSchema = Type.Union([Type.Literal('todo'), Type.Literal('in_progress'), Type.Literal('done')]);
+export const TaskPrioritySchema = Type.Union([
+  Type.Literal('low'),
+  Type.Literal('medium'),
+  Type.Literal('high'),
+  Type.Literal('urgent'),
+]);
+
+const ProjectName = Type.String({ minLength: 1, maxLength: 200 });
+const ProjectDescription = Type.Union([Type.String({ maxLength: 5000 }), Type.Null()]);
+
+export const ProjectInputSchema = Type.Object(
+  {
+    name: ProjectName,
+    description: Type.Optional(ProjectDescription),
+  },
+  { $id: 'ProjectInput', title: 'ProjectInput', additionalProperties: false },
+);
+
+export const ProjectSchema = Type.Object(
+  {
+    id: readOnly(Uuid),
+    name: ProjectName,
+    description: ProjectDescription,
+    ownerId: readOnly(UserId),
+    role: readOnly(
+      Type.Union([ProjectRoleSchema, Type.Null()], {
+        description: "The caller's role in the project; null for an admin who is not a member.",
+      }),
+    ),
+    version: readOnly(Type.Integer({ minimum: 1, description: 'Increases on every change; the ETag carries it.' })),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { $id: 'Project', title: 'Project', additionalProperties: false },
+);
+
+export const MemberSchema = Type.Object(
+  {
+    userId: UserId,
+    role: readOnly(ProjectRoleSchema),
+    email: readOnly(Type.Union([Type.String(), Type.Null()])),
+    createdAt: Timestamp,
+  },
+  { $id: 'Member', title: 'Member', additionalProperties: false },
+);
+
+export const MemberInputSchema = Type.Object(
+  { userId: UserId },
+  {
+    $id: 'MemberInput',
+    title: 'MemberInput',
+    additionalProperties: false,
+    description: 'Adds a user who has signed in to Taskboard at least once as a member.',
+  },
+);
+
+const TaskTitle = Type.String({ minLength: 1, maxLength: 500 });
+const TaskDescription = Type.Union([Type.String({ maxLength: 10000 }), Type.Null()]);
+const Assignee = Type.Union([UserId, Type.Null()], { description: 'A member of the project, or null.' });
+const DueDate = Type.Union([Type.String({ format: 'date' }), Type.Null()], { description: 'A calendar date, YYYY-MM-DD.' });
+
+export const TaskInputSchema = Type.Object(
+  {
+    title: TaskTitle,
+    description: Type.Optional(TaskDescription),
+    status: Type.Optional(TaskStatusSchema),
+    priority: Type.Optional(TaskPrioritySchema),
+    assigneeId: Type.Optional(Assignee),
+    dueDate: Type.Optional(DueDate),
+  },
+  {
+    $id: 'TaskInput',
+    title: 'TaskInput',
+    additionalProperties: false,
+    description: 'Omitted fields take their defaults: status todo, priority medium, the others null.',
+  },
+);
+
+export const TaskSchema = Type.Object(
+  {
+    id: readOnly(Uuid),
+    projectId: readOnly(Uuid),
+    title: TaskTitle,
+    description: TaskDescription,
+    status: TaskStatusSchema,
+    priority: TaskPrioritySchema,
+    assigneeId: Assignee,
+    dueDate: DueDate,
+    version: readOnly(Type.Integer({ minimum: 1 })),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { $id: 'Task', title: 'Task', additionalProperties: false },
+);
+
+export const MeSchema = Type.Object(
+  {
+    id: readOnly(UserId),
+    email: readOnly(Type.Union([Type.String(), Type.Null()])),
+    groups: readOnly(Type.Array(Type.String(), { description: 'Cognito groups from the token.' })),
+    createdAt: Timestamp,
+  },
+  { $id: 'Me', title: 'Me', additionalProperties: false },
+);
+
+export type ProjectInput = Static<typeof ProjectInputSchema>;
+export type Project = Static<typeof ProjectSchema>;
+export type Member = Static<typeof MemberSchema>;
+export type MemberInput = Static<typeof MemberInputSchema>;
+export type TaskInput = Static<typeof TaskInputSchema>;
+export type Task = Static<typeof TaskSchema>;
+export type Me = Static<typeof MeSchema>;
+export type TaskStatus = Static<typeof TaskStatusSchema>;

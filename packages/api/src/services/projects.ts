@@ -1,0 +1,138 @@
+import type { Principal } from '../auth/principal.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { decodeCursor, toPage, type Page } from '../http/cursor.ts';
+import { assertVersion } from '../http/etag.ts';
+import { HttpProblem } from '../http/problem.ts';
+import type { Member, MemberInput, Project, ProjectInput } from '../schemas/resources.ts';
+import { loadProjectAccess, requireOwner } from './access.ts';
+import { memberDto, projectDto } from './dto.ts';
+
+export type Db = Pick<PrismaClient, 'project' | 'projectMember' | 'task' | 'user'>;
+
+export interface Versioned<T> {
+  readonly value: T;
+  readonly version: number;
+}
+
+const USER_ID_CURSOR = /^[A-Za-z0-9_.:@-]{1,128}$/;
+
+export class ProjectService {
+  private readonly prisma: PrismaClient;
+
+  constructor(prisma: PrismaClient) {
+    this.prisma = prisma;
+  }
+
+  async list(principal: Principal, query: { limit: number; cursor?: string }): Promise<Page<Project>> {
+    const after = decodeCursor(query.cursor);
+    // Admins read every project; everyone else the ones they are members of.
+    const visible = principal.isAdmin ? {} : { members: { some: { userId: principal.userId } } };
+    const rows = await this.prisma.project.findMany({
+      where: { ...visible, ...(after === undefined ? {} : { id: { gt: after } }) },
+      orderBy: { id: 'asc' },
+      take: query.limit + 1,
+      include: { members: { where: { userId: principal.userId }, select: { role: true } } },
+    });
+    return toPage(
+      rows,
+      query.limit,
+      (row) => row.id,
+      ({ members, ...row }) => projectDto(row, members[0]?.role ?? null),
+    );
+  }
+
+  async create(db: Db, principal: Principal, input: ProjectInput): Promise<Project> {
+    const row = await db.project.create({
+      data: {
+        name: input.name,
+        description: input.description ?? null,
+        ownerId: principal.userId,
+        members: { create: { userId: principal.userId, role: 'owner' } },
+      },
+    });
+    return projectDto(row, 'owner');
+  }
+
+  async get(principal: Principal, projectId: string): Promise<Project> {
+    const { project, role } = await loadProjectAccess(this.prisma, principal, projectId);
+    return projectDto(project, role);
+  }
+
+  async replace(principal: Principal, projectId: string, input: ProjectInput, ifVersion?: number): Promise<Project> {
+    const access = await loadProjectAccess(this.prisma, principal, projectId);
+    requireOwner(access);
+    assertVersion(ifVersion, access.project.version);
+    // The version in the WHERE makes "check, then write" atomic: of two writers holding
+    // the same ETag exactly one matches, the other gets 412.
+    const updated = await this.prisma.project.updateMany({
+      where: { id: projectId, ...(ifVersion === undefined ? {} : { version: ifVersion }) },
+      data: { name: input.name, description: input.description ?? null, version: { increment: 1 } },
+    });
+    if (updated.count === 0) throw staleOrGone();
+    return await this.get(principal, projectId);
+  }
+
+  async delete(principal: Principal, projectId: string, ifVersion?: number): Promise<void> {
+    const access = await loadProjectAccess(this.prisma, principal, projectId);
+    requireOwner(access);
+    assertVersion(ifVersion, access.project.version);
+    const deleted = await this.prisma.project.deleteMany({
+      where: { id: projectId, ...(ifVersion === undefined ? {} : { version: ifVersion }) },
+    });
+    if (deleted.count === 0 && ifVersion !== undefined) throw staleOrGone();
+  }
+
+  async listMembers(principal: Principal, projectId: string, query: { limit: number; cursor?: string }): Promise<Page<Member>> {
+    await loadProjectAccess(this.prisma, principal, projectId);
+    const after = decodeCursor(query.cursor, USER_ID_CURSOR);
+    const rows = await this.prisma.projectMember.findMany({
+      where: { projectId, ...(after === undefined ? {} : { userId: { gt: after } }) },
+      orderBy: { userId: 'asc' },
+      take: query.limit + 1,
+      include: { user: { select: { email: true } } },
+    });
+    return toPage(rows, query.limit, (row) => row.userId, memberDto);
+  }
+
+  async addMember(db: Db, principal: Principal, projectId: string, input: MemberInput): Promise<Member> {
+    const access = await loadProjectAccess(db, principal, projectId);
+    requireOwner(access);
+    const user = await db.user.findUnique({ where: { id: input.userId }, select: { id: true } });
+    if (user === null) {
+      throw new HttpProblem('unprocessable', 'No user with this id has signed in to Taskboard yet', {
+        errors: [{ path: '/body/userId', message: 'is not a known user' }],
+      });
+    }
+    const existing = await db.projectMember.findUnique({
+      where: { projectId_userId: { projectId, userId: input.userId } },
+    });
+    if (existing !== null) throw new HttpProblem('conflict', 'The user is already a member of this project');
+    const row = await db.projectMember.create({
+      data: { projectId, userId: input.userId, role: 'member' },
+      include: { user: { select: { email: true } } },
+    });
+    return memberDto(row);
+  }
+
+  async removeMember(principal: Principal, projectId: string, userId: string): Promise<void> {
+    const access = await loadProjectAccess(this.prisma, principal, projectId);
+    // Members may leave on their own; only the owner removes others.
+    if (userId !== principal.userId || access.role === null) requireOwner(access);
+    if (userId === access.project.ownerId) {
+      throw new HttpProblem('conflict', 'The owner cannot be removed from their project');
+    }
+    await this.prisma.$transaction(async (tx) => {
+      const removed = await tx.projectMember.deleteMany({ where: { projectId, userId } });
+      if (removed.count === 0) throw new HttpProblem('notFound', 'Member not found');
+      // Tasks must only be assigned to members.
+      await tx.task.updateMany({
+        where: { projectId, assigneeId: userId },
+        data: { assigneeId: null, version: { increment: 1 } },
+      });
+    });
+  }
+}
+
+function staleOrGone(): HttpProblem {
+  return new HttpProblem('preconditionFailed', 'The resource was changed by another request; fetch it again');
+}

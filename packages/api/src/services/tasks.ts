@@ -1,0 +1,122 @@
+import type { Principal } from '../auth/principal.ts';
+import type { PrismaClient, Task as TaskRow } from '../generated/prisma/client.ts';
+import { decodeCursor, toPage, type Page } from '../http/cursor.ts';
+import { assertVersion } from '../http/etag.ts';
+import { HttpProblem, notFound } from '../http/problem.ts';
+import type { Task, TaskInput, TaskStatus } from '../schemas/resources.ts';
+import { loadProjectAccess, requireMember, type ProjectAccess } from './access.ts';
+import { taskDto, toDate } from './dto.ts';
+import type { Db } from './projects.ts';
+
+export interface TaskListQuery {
+  readonly limit: number;
+  readonly cursor?: string;
+  readonly status?: TaskStatus;
+  readonly assigneeId?: string;
+}
+
+export class TaskService {
+  private readonly prisma: PrismaClient;
+
+  constructor(prisma: PrismaClient) {
+    this.prisma = prisma;
+  }
+
+  async list(principal: Principal, projectId: string, query: TaskListQuery): Promise<Page<Task>> {
+    await loadProjectAccess(this.prisma, principal, projectId);
+    const after = decodeCursor(query.cursor);
+    // Served by the (project_id, id), (project_id, status, id) and (project_id, assignee_id, id) indexes.
+    const rows = await this.prisma.task.findMany({
+      where: {
+        projectId,
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(query.assigneeId === undefined ? {} : { assigneeId: query.assigneeId }),
+        ...(after === undefined ? {} : { id: { gt: after } }),
+      },
+      orderBy: { id: 'asc' },
+      take: query.limit + 1,
+    });
+    return toPage(rows, query.limit, (row) => row.id, taskDto);
+  }
+
+  async create(db: Db, principal: Principal, projectId: string, input: TaskInput): Promise<Task> {
+    const access = await loadProjectAccess(db, principal, projectId);
+    requireMember(access);
+    await assertAssignable(db, projectId, input.assigneeId);
+    const row = await db.task.create({
+      data: {
+        projectId,
+        title: input.title,
+        description: input.description ?? null,
+        status: input.status ?? 'todo',
+        priority: input.priority ?? 'medium',
+        assigneeId: input.assigneeId ?? null,
+        dueDate: toDate(input.dueDate),
+      },
+    });
+    return taskDto(row);
+  }
+
+  async get(principal: Principal, taskId: string): Promise<Task> {
+    const { task } = await this.load(principal, taskId);
+    return taskDto(task);
+  }
+
+  async replace(principal: Principal, taskId: string, input: TaskInput, ifVersion?: number): Promise<Task> {
+    const { task, access } = await this.load(principal, taskId);
+    requireMember(access);
+    assertVersion(ifVersion, task.version);
+    await assertAssignable(this.prisma, task.projectId, input.assigneeId);
+    const updated = await this.prisma.task.updateMany({
+      where: { id: taskId, ...(ifVersion === undefined ? {} : { version: ifVersion }) },
+      data: {
+        title: input.title,
+        description: input.description ?? null,
+        status: input.status ?? 'todo',
+        priority: input.priority ?? 'medium',
+        assigneeId: input.assigneeId ?? null,
+        dueDate: toDate(input.dueDate),
+        version: { increment: 1 },
+      },
+    });
+    if (updated.count === 0) {
+      throw new HttpProblem('preconditionFailed', 'The task was changed by another request; fetch it again');
+    }
+    return await this.get(principal, taskId);
+  }
+
+  async delete(principal: Principal, taskId: string, ifVersion?: number): Promise<void> {
+    const { task, access } = await this.load(principal, taskId);
+    requireMember(access);
+    assertVersion(ifVersion, task.version);
+    const deleted = await this.prisma.task.deleteMany({
+      where: { id: taskId, ...(ifVersion === undefined ? {} : { version: ifVersion }) },
+    });
+    if (deleted.count === 0 && ifVersion !== undefined) {
+      throw new HttpProblem('preconditionFailed', 'The task was changed by another request; fetch it again');
+    }
+  }
+
+  /** A task is visible exactly when its project is. */
+  private async load(principal: Principal, taskId: string): Promise<{ task: TaskRow; access: ProjectAccess }> {
+    const task = await this.prisma.task.findUnique({ where: { id: taskId } });
+    if (task === null) throw notFound('Task');
+    const access = await loadProjectAccess(this.prisma, principal, task.projectId).catch((error: unknown) => {
+      throw error instanceof HttpProblem && error.status === 404 ? notFound('Task') : error;
+    });
+    return { task, access };
+  }
+}
+
+async function assertAssignable(db: Db, projectId: string, assigneeId: string | null | undefined): Promise<void> {
+  if (assigneeId === null || assigneeId === undefined) return;
+  const member = await db.projectMember.findUnique({
+    where: { projectId_userId: { projectId, userId: assigneeId } },
+    select: { userId: true },
+  });
+  if (member === null) {
+    throw new HttpProblem('unprocessable', 'Tasks can only be assigned to members of the project', {
+      errors: [{ path: '/body/assigneeId', message: 'is not a member of this project' }],
+    });
+  }
+}
