@@ -89,7 +89,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
-    schemaController: { compilersFactory: { buildValidator: buildValidatorFactory() } },
+    // Fastify's types for compiler factories are narrower than what it calls them with.
+    schemaController: { compilersFactory: { buildValidator: buildValidatorFactory() as never } },
   });
 
   app.decorateRequest('principal', null as never);
@@ -98,7 +99,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   await app.register(errorsPlugin);
-  for (const schema of [ProblemSchema, ProjectInputSchema, ProjectSchema, MemberInputSchema, MemberSchema, TaskInputSchema, TaskSchema, MeSchema]) {
+  for (const schema of [
+    ProblemSchema,
+    ProjectInputSchema,
+    ProjectSchema,
+    MemberInputSchema,
+    MemberSchema,
+    TaskInputSchema,
+    TaskSchema,
+    MeSchema,
+  ]) {
     app.addSchema(schema);
   }
   await app.register(securityPlugin, { corsOrigins: config.corsOrigins });

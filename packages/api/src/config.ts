@@ -114,7 +114,8 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   if (clientIds.length === 0) throw new ConfigError('AUTH_CLIENT_IDS is required but not set');
   const tokenUse = list(env, 'AUTH_TOKEN_USE');
   for (const use of tokenUse) {
-    if (use !== 'access' && use !== 'id') throw new ConfigError(`AUTH_TOKEN_USE must list access and/or id, got "${use}"`);
+    if (use !== 'access' && use !== 'id')
+      throw new ConfigError(`AUTH_TOKEN_USE must list access and/or id, got "${use}"`);
   }
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {

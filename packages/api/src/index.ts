@@ -1,4 +1,11 @@
 export { buildApp, type BuildAppOptions, REDACTED_PATHS } from './app.ts';
-export { loadAppConfig, loadServerConfig, ConfigError, type AppConfig, type ServerConfig, type AuthConfig } from './config.ts';
+export {
+  loadAppConfig,
+  loadServerConfig,
+  ConfigError,
+  type AppConfig,
+  type ServerConfig,
+  type AuthConfig,
+} from './config.ts';
 export { migrateDeploy, diffDatabaseToSchema, migrationNames, MIGRATIONS_DIR, SCHEMA_PATH } from './db/migrations.ts';
 export { writeOpenApi, openApiDocument } from './openapi-document.ts';

@@ -10,4 +10,5 @@ export {
   type LocalUserPool,
   type Tokens,
 } from './user-pool.ts';
-export { LOCAL_DIR, LOCAL_FILE, readLocalInfo, writeLocalInfo, type LocalStackInfo } from "./local-file.ts";
+export type { TestStack, TestUser } from './with-stack-types.ts';
+export { LOCAL_DIR, LOCAL_FILE, readLocalInfo, writeLocalInfo, type LocalStackInfo } from './local-file.ts';

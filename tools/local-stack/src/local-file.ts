@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Gitignored folder for local state: PostgreSQL data, emulator state, local.json. */
-export const LOCAL_DIR = process.env.TASKBOARD_LOCAL_DIR ?? fileURLToPath(new URL('../../../.taskboard/', import.meta.url));
+export const LOCAL_DIR =
+  process.env.TASKBOARD_LOCAL_DIR ?? fileURLToPath(new URL('../../../.taskboard/', import.meta.url));
 export const LOCAL_FILE = join(LOCAL_DIR, 'local.json');
 
 /** What `npm start` writes so scripts, tests and SDK examples can find the local stack. */

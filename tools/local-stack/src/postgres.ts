@@ -66,8 +66,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       // Throwaway test clusters trade durability for speed; a kept data directory does not.
       ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off']),
     ],
-    onLog: options.onLog ?? (() => undefined),
-    onError: options.onLog ?? (() => undefined),
+    onLog: (message: unknown) => options.onLog?.(String(message)),
+    onError: (message: unknown) => options.onLog?.(String(message)),
   });
   if (!(await exists(join(dataDir, 'PG_VERSION')))) {
     await server.initialise();

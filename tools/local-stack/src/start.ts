@@ -118,7 +118,10 @@ async function main(): Promise<void> {
 
   // Wait until the api is ready, then tell the user where everything is.
   for (let attempt = 0; attempt < 300; attempt += 1) {
-    const ready = await fetch(`${apiUrl}/health/ready`).then((response) => response.ok, () => false);
+    const ready = await fetch(`${apiUrl}/health/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ready) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

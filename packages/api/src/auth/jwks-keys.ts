@@ -29,6 +29,8 @@ interface Jwk {
  */
 export class JwksKeys {
   private readonly jwks: ReturnType<typeof buildGetJwks>;
+  /** get-jwks types its cache narrowly; at runtime it is an lru-cache with has/set. */
+  private readonly cache: { has(key: string): boolean; set(key: string, value: unknown): void };
   private readonly issuers: Set<string>;
   private readonly lastFetch = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -45,15 +47,16 @@ export class JwksKeys {
       issuersWhitelist: [...options.issuers],
       providerDiscovery: false,
     });
+    this.cache = this.jwks.cache as unknown as JwksKeys['cache'];
   }
 
   async publicKey(issuer: string, kid: string, alg: string): Promise<string> {
     if (!this.issuers.has(issuer)) throw new UnknownKeyError('issuer is not trusted');
     const domain = `${issuer}/`;
     const cacheKey = this.jwks.generateCacheKey(alg, kid, domain);
-    if (!this.jwks.cache.has(cacheKey)) {
+    if (!this.cache.has(cacheKey)) {
       await this.refresh(issuer);
-      if (!this.jwks.cache.has(cacheKey)) throw new UnknownKeyError(`no key ${kid} for this issuer`);
+      if (!this.cache.has(cacheKey)) throw new UnknownKeyError(`no key ${kid} for this issuer`);
     }
     return await this.jwks.getPublicKey({ domain, alg, kid });
   }
@@ -81,7 +84,7 @@ export class JwksKeys {
     for (const key of body.keys ?? []) {
       if (key.kty !== 'RSA' || typeof key.kid !== 'string' || (key.use !== undefined && key.use !== 'sig')) continue;
       const alg = key.alg ?? 'RS256';
-      this.jwks.cache.set(this.jwks.generateCacheKey(alg, key.kid, domain), Promise.resolve(key) as never);
+      this.cache.set(this.jwks.generateCacheKey(alg, key.kid, domain), Promise.resolve(key));
     }
   }
 }

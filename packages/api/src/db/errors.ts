@@ -1,5 +1,17 @@
 /** Errors that mean "the database cannot be reached right now", answered with 503 + Retry-After. */
-const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '53300']);
+const UNAVAILABLE_CODES = new Set([
+  'P1001',
+  'P1002',
+  'P1008',
+  'P1017',
+  'P2024',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  '57P01',
+  '57P03',
+  '53300',
+]);
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
@@ -7,7 +19,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (name === 'PrismaClientInitializationError') return true;
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) return true;
   const message = (error as { message?: unknown }).message;
-  if (typeof message === 'string' && /ECONNREFUSED|Connection terminated|connection timeout|DatabaseNotReachable|the database system is (shutting down|starting up)/i.test(message)) {
+  if (
+    typeof message === 'string' &&
+    /ECONNREFUSED|Connection terminated|connection timeout|DatabaseNotReachable|the database system is (shutting down|starting up)/i.test(
+      message,
+    )
+  ) {
     return true;
   }
   return cause !== undefined && cause !== error && isDatabaseUnavailable(cause);

@@ -16,12 +16,18 @@ export type SchemaEngine = bindings.SchemaEngine;
 
 let initialised: Promise<void> | undefined;
 
+/** The slice of the WebAssembly global used here (not in the ES lib this project compiles against). */
+interface WasmApi {
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: object } }>;
+}
+
 async function initialiseWasm(): Promise<void> {
   const glue = fileURLToPath(import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg'));
   const bytes = await readFile(join(dirname(glue), 'schema_engine_bg.wasm'));
   // The package's own entry imports the .wasm file as a module, which Node does not do;
   // instantiate it by hand with the JS glue as its import object instead.
-  const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bindings });
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const { instance } = await wasm.instantiate(bytes, { './schema_engine_bg.js': bindings });
   bindings.__wbg_set_wasm(instance.exports);
   (instance.exports as { __wbindgen_start: () => void }).__wbindgen_start();
 }
@@ -110,7 +116,13 @@ export async function openSchemaEngine(options: SchemaEngineOptions): Promise<Op
     ? [[options.schema.path, options.schema.content]]
     : undefined;
   const engine = await bindings.SchemaEngine.new({ datamodels }, options.onLog ?? (() => undefined), adapter);
-  return { engine, close: async () => { engine.free(); await pool.end(); } };
+  return {
+    engine,
+    close: async () => {
+      engine.free();
+      await pool.end();
+    },
+  };
 }
 
 export interface OpenedSchemaEngine {

@@ -57,7 +57,9 @@ function checkClaims(claims: TokenClaims, auth: AuthConfig): Principal {
     throw invalid('sub missing');
   }
   const rawGroups = claims['cognito:groups'];
-  const groups = Array.isArray(rawGroups) ? rawGroups.filter((group): group is string => typeof group === 'string') : [];
+  const groups = Array.isArray(rawGroups)
+    ? rawGroups.filter((group): group is string => typeof group === 'string')
+    : [];
   return {
     userId: claims.sub,
     email: typeof claims.email === 'string' ? claims.email : null,
@@ -118,7 +120,8 @@ export const authPlugin = fp(
       const header = request.headers.authorization;
       if (header === undefined) throw invalid('no Authorization header');
       if (header.length > MAX_TOKEN_LENGTH + 7) throw invalid('token too large');
-      if (!/^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(header)) throw invalid('malformed Authorization header');
+      if (!/^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(header))
+        throw invalid('malformed Authorization header');
       let claims: TokenClaims;
       try {
         claims = await request.jwtVerify<TokenClaims>();

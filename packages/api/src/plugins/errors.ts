@@ -69,14 +69,22 @@ export const errorsPlugin = fp(
       }
       if (error.statusCode === 503 || isDatabaseUnavailable(error)) {
         request.log.warn({ err: error }, 'dependency unavailable');
-        return sendProblem(request, reply, new HttpProblem('unavailable', 'Try again shortly', { headers: { 'retry-after': '5' } }));
+        return sendProblem(
+          request,
+          reply,
+          new HttpProblem('unavailable', 'Try again shortly', { headers: { 'retry-after': '5' } }),
+        );
       }
       request.log.error({ err: error }, 'unhandled error');
       return sendProblem(request, reply, new HttpProblem('internal', 'The server could not complete the request'));
     });
 
     app.setNotFoundHandler((request, reply) =>
-      sendProblem(request, reply, new HttpProblem('notFound', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+      sendProblem(
+        request,
+        reply,
+        new HttpProblem('notFound', `No route for ${request.method} ${request.url.split('?')[0]}`),
+      ),
     );
   },
   { name: 'errors' },

@@ -15,7 +15,16 @@ export const securityPlugin = fp(
       origin: options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
       methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
       allowedHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key', 'x-request-id'],
-      exposedHeaders: ['etag', 'location', 'x-request-id', 'retry-after', 'idempotent-replayed', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+      exposedHeaders: [
+        'etag',
+        'location',
+        'x-request-id',
+        'retry-after',
+        'idempotent-replayed',
+        'x-ratelimit-limit',
+        'x-ratelimit-remaining',
+        'x-ratelimit-reset',
+      ],
       maxAge: 600,
     });
   },

@@ -40,7 +40,8 @@ export function fieldErrors(context: string, errors: readonly ErrorObject[]): Fi
     let message = error.message ?? 'is invalid';
     if (error.keyword === 'additionalProperties') message = 'is not a known field';
     if (error.keyword === 'required') message = 'is required';
-    if (error.keyword === 'enum' || (error.keyword === 'anyOf' && error.params)) message = message.replace(/^must match a schema in anyOf$/, 'has an invalid value');
+    if (error.keyword === 'enum' || (error.keyword === 'anyOf' && error.params))
+      message = message.replace(/^must match a schema in anyOf$/, 'has an invalid value');
     return { path: `/${part}${pointer}`, message };
   });
 }

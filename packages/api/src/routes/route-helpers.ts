@@ -5,7 +5,11 @@ import type { StoredResponse } from '../services/idempotency.ts';
 export const secured = [{ bearerAuth: [] }];
 
 /** Sends a versioned representation with its ETag. */
-export function sendVersioned<T extends { version: number }>(reply: FastifyReply, value: T, status = 200): FastifyReply {
+export function sendVersioned<T extends { version: number }>(
+  reply: FastifyReply,
+  value: T,
+  status = 200,
+): FastifyReply {
   return reply.code(status).header('etag', etagOf(value.version)).send(value);
 }
 

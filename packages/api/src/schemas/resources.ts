@@ -66,7 +66,9 @@ export const MemberInputSchema = Type.Object(
 const TaskTitle = Type.String({ minLength: 1, maxLength: 500 });
 const TaskDescription = Type.Union([Type.String({ maxLength: 10000 }), Type.Null()]);
 const Assignee = Type.Union([UserId, Type.Null()], { description: 'A member of the project, or null.' });
-const DueDate = Type.Union([Type.String({ format: 'date' }), Type.Null()], { description: 'A calendar date, YYYY-MM-DD.' });
+const DueDate = Type.Union([Type.String({ format: 'date' }), Type.Null()], {
+  description: 'A calendar date, YYYY-MM-DD.',
+});
 
 export const TaskInputSchema = Type.Object(
   {

@@ -32,7 +32,12 @@ export function taskDto(row: TaskRow): Task {
   };
 }
 
-export function memberDto(row: { userId: string; role: Role; createdAt: Date; user: { email: string | null } }): Member {
+export function memberDto(row: {
+  userId: string;
+  role: Role;
+  createdAt: Date;
+  user: { email: string | null };
+}): Member {
   return { userId: row.userId, role: row.role, email: row.user.email, createdAt: row.createdAt.toISOString() };
 }
 

@@ -82,7 +82,11 @@ export class ProjectService {
     if (deleted.count === 0 && ifVersion !== undefined) throw staleOrGone();
   }
 
-  async listMembers(principal: Principal, projectId: string, query: { limit: number; cursor?: string }): Promise<Page<Member>> {
+  async listMembers(
+    principal: Principal,
+    projectId: string,
+    query: { limit: number; cursor?: string },
+  ): Promise<Page<Member>> {
     await loadProjectAccess(this.prisma, principal, projectId);
     const after = decodeCursor(query.cursor, USER_ID_CURSOR);
     const rows = await this.prisma.projectMember.findMany({

@@ -34,7 +34,8 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: PageOf(Type.Ref('Project'), 'ProjectPage'), ...commonErrors },
       },
     },
-    async (request) => projects.list(request.principal, { limit: request.query.limit ?? 20, cursor: request.query.cursor }),
+    async (request) =>
+      projects.list(request.principal, { limit: request.query.limit ?? 20, cursor: request.query.cursor }),
   );
 
   app.post<{ Body: ProjectInput }>(
@@ -52,7 +53,13 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const response = await idempotency.run(
-        { userId: request.principal.userId, key: idempotencyKey(request), method: 'POST', path: pathOf(request), body: request.body },
+        {
+          userId: request.principal.userId,
+          key: idempotencyKey(request),
+          method: 'POST',
+          path: pathOf(request),
+          body: request.body,
+        },
         async (db) => {
           const project = await projects.create(db, request.principal, request.body);
           return { status: 201, body: project, etag: etagOf(project.version), location: `/v1/projects/${project.id}` };
@@ -92,7 +99,12 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const project = await projects.replace(request.principal, request.params.projectId, request.body, ifMatchVersion(request));
+      const project = await projects.replace(
+        request.principal,
+        request.params.projectId,
+        request.body,
+        ifMatchVersion(request),
+      );
       return sendVersioned(reply, project);
     },
   );
@@ -162,7 +174,13 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { projectId } = request.params;
       const response = await idempotency.run(
-        { userId: request.principal.userId, key: idempotencyKey(request), method: 'POST', path: pathOf(request), body: request.body },
+        {
+          userId: request.principal.userId,
+          key: idempotencyKey(request),
+          method: 'POST',
+          path: pathOf(request),
+          body: request.body,
+        },
         async (db) => {
           const member = await projects.addMember(db, request.principal, projectId, request.body);
           return { status: 201, body: member, location: `/v1/projects/${projectId}/members/${member.userId}` };
@@ -190,4 +208,3 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 }
-

@@ -50,7 +50,12 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { limit, cursor, status, assigneeId } = request.query;
-      return tasks.list(request.principal, request.params.projectId, { limit: limit ?? 20, cursor, status, assigneeId });
+      return tasks.list(request.principal, request.params.projectId, {
+        limit: limit ?? 20,
+        cursor,
+        status,
+        assigneeId,
+      });
     },
   );
 
@@ -70,7 +75,13 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const response = await idempotency.run(
-        { userId: request.principal.userId, key: idempotencyKey(request), method: 'POST', path: pathOf(request), body: request.body },
+        {
+          userId: request.principal.userId,
+          key: idempotencyKey(request),
+          method: 'POST',
+          path: pathOf(request),
+          body: request.body,
+        },
         async (db) => {
           const task = await tasks.create(db, request.principal, request.params.projectId, request.body);
           return { status: 201, body: task, etag: etagOf(task.version), location: `/v1/tasks/${task.id}` };
@@ -119,7 +130,10 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) =>
-      sendVersioned(reply, await tasks.replace(request.principal, request.params.taskId, request.body, ifMatchVersion(request))),
+      sendVersioned(
+        reply,
+        await tasks.replace(request.principal, request.params.taskId, request.body, ifMatchVersion(request)),
+      ),
   );
 
   app.delete<{ Params: { taskId: string } }>(

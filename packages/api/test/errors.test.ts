@@ -1,0 +1,124 @@
+import t from 'tap';
+import { authHeader, buildTestApp, json } from './helpers/stack.ts';
+
+t.test('bad input gets a 4xx problem+json, never a 5xx or a stack trace', async (t) => {
+  const app = await buildTestApp(t);
+  const alice = await authHeader('alice');
+  const post = (payload: string, headers: Record<string, string> = {}) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/projects',
+      headers: { ...alice, 'content-type': 'application/json', ...headers },
+      payload,
+    });
+
+  const cases: [
+    string,
+    Promise<{ statusCode: number; body: string; headers: Record<string, unknown> }>,
+    number,
+    string,
+  ][] = [
+    ['malformed JSON', post('{"name": '), 400, '/problems/malformed-json'],
+    ['empty JSON body', post(''), 400, '/problems/malformed-json'],
+    ['unknown field', post('{"name":"x","owner":"me"}'), 400, '/problems/validation-error'],
+    ['wrong type is not coerced', post('{"name":123}'), 400, '/problems/validation-error'],
+    ['missing field', post('{}'), 400, '/problems/validation-error'],
+    ['too long', post(JSON.stringify({ name: 'x'.repeat(201) })), 400, '/problems/validation-error'],
+    [
+      'oversized body',
+      post(JSON.stringify({ name: 'x', description: 'y'.repeat(20_000) })),
+      413,
+      '/problems/payload-too-large',
+    ],
+    [
+      'wrong content type',
+      post('name=x', { 'content-type': 'application/x-www-form-urlencoded' }),
+      415,
+      '/problems/unsupported-media-type',
+    ],
+    ['unknown route', app.inject({ method: 'GET', url: '/v1/nothing', headers: alice }), 404, '/problems/not-found'],
+    [
+      'malformed id',
+      app.inject({ method: 'GET', url: '/v1/projects/not-a-uuid', headers: alice }),
+      400,
+      '/problems/validation-error',
+    ],
+    [
+      'SQL in an id',
+      app.inject({ method: 'GET', url: "/v1/tasks/1'%20OR%201=1--", headers: alice }),
+      400,
+      '/problems/validation-error',
+    ],
+  ];
+  for (const [name, pending, status, type] of cases) {
+    const response = await pending;
+    t.equal(response.statusCode, status, name);
+    t.match(String(response.headers['content-type']), /^application\/problem\+json/, `${name}: content type`);
+    const body = json(response);
+    t.match(body, { type, status, title: String, detail: String, requestId: String }, `${name}: body`);
+    t.notMatch(response.body, /at \w+ \(|node_modules|\.ts:\d+/, `${name}: no stack trace`);
+  }
+
+  t.test('validation errors name each field', async (t) => {
+    const body = json(await post('{"name":"","extra":1}'));
+    t.same((body.errors as { path: string }[]).map((error) => error.path).sort(), ['/body/extra', '/body/name']);
+  });
+});
+
+t.test('request ids are accepted from x-request-id or generated, and echoed', async (t) => {
+  const app = await buildTestApp(t);
+  const given = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc-123' } });
+  t.equal(given.headers['x-request-id'], 'abc-123');
+  const generated = await app.inject({ method: 'GET', url: '/health/live' });
+  t.match(String(generated.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+  const hostile = await app.inject({
+    method: 'GET',
+    url: '/health/live',
+    headers: { 'x-request-id': 'bad id\twith spaces' },
+  });
+  t.not(hostile.headers['x-request-id'], 'bad id\twith spaces');
+  const problem = await app.inject({ method: 'GET', url: '/v1/me', headers: { 'x-request-id': 'req-9' } });
+  t.equal(json(problem).requestId, 'req-9');
+});
+
+t.test('rate limiting per user answers 429 with Retry-After', async (t) => {
+  const app = await buildTestApp(t, { rateLimit: { max: 3, windowMs: 60_000 } });
+  const alice = await authHeader('alice');
+  const bob = await authHeader('bob');
+  const statuses = [];
+  for (let i = 0; i < 4; i += 1)
+    statuses.push((await app.inject({ method: 'GET', url: '/v1/me', headers: alice })).statusCode);
+  t.same(statuses, [200, 200, 200, 429]);
+  const limited = await app.inject({ method: 'GET', url: '/v1/me', headers: alice });
+  t.ok(Number(limited.headers['retry-after']) > 0);
+  t.match(json(limited), { type: '/problems/rate-limited', status: 429 });
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/v1/me', headers: bob })).statusCode,
+    200,
+    'other users are not affected',
+  );
+});
+
+t.test('CORS allows configured origins only, security headers are set', async (t) => {
+  const app = await buildTestApp(t);
+  const allowed = await app.inject({
+    method: 'OPTIONS',
+    url: '/v1/projects',
+    headers: {
+      origin: 'http://localhost:5173',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization,content-type,idempotency-key',
+    },
+  });
+  t.equal(allowed.statusCode, 204);
+  t.equal(allowed.headers['access-control-allow-origin'], 'http://localhost:5173');
+  const denied = await app.inject({
+    method: 'OPTIONS',
+    url: '/v1/projects',
+    headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+  });
+  t.equal(denied.headers['access-control-allow-origin'], undefined);
+  const live = await app.inject({ method: 'GET', url: '/health/live' });
+  t.equal(live.headers['x-content-type-options'], 'nosniff');
+  t.ok(live.headers['strict-transport-security']);
+});

@@ -1,0 +1,182 @@
+import t from 'tap';
+import { authHeader, buildTestApp, json, testStack } from './helpers/stack.ts';
+
+t.test('projects and members', async (t) => {
+  const app = await buildTestApp(t);
+  const alice = await authHeader('alice');
+  const bob = await authHeader('bob');
+  const carol = await authHeader('carol');
+  const admin = await authHeader('admin');
+  const { users } = testStack();
+  // Users exist once they have called the API.
+  for (const headers of [alice, bob, carol, admin]) await app.inject({ method: 'GET', url: '/v1/me', headers });
+
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/projects',
+    headers: alice,
+    payload: { name: 'Launch', description: 'Q1' },
+  });
+  t.equal(created.statusCode, 201);
+  const project = json(created);
+  t.match(project, { name: 'Launch', description: 'Q1', ownerId: users.alice.sub, role: 'owner', version: 1 });
+  t.equal(created.headers.etag, '"1"');
+  t.equal(created.headers.location, `/v1/projects/${String(project.id)}`);
+  const url = `/v1/projects/${String(project.id)}`;
+
+  t.test('the owner reads it with its ETag', async (t) => {
+    const response = await app.inject({ method: 'GET', url, headers: alice });
+    t.equal(response.statusCode, 200);
+    t.equal(response.headers.etag, '"1"');
+  });
+
+  t.test("others' projects answer 404, in reads, lists and writes", async (t) => {
+    t.equal((await app.inject({ method: 'GET', url, headers: bob })).statusCode, 404);
+    t.equal((await app.inject({ method: 'PUT', url, headers: bob, payload: { name: 'x' } })).statusCode, 404);
+    t.equal((await app.inject({ method: 'DELETE', url, headers: bob })).statusCode, 404);
+    t.equal((await app.inject({ method: 'GET', url: `${url}/tasks`, headers: bob })).statusCode, 404);
+    t.equal((await app.inject({ method: 'GET', url: `${url}/members`, headers: bob })).statusCode, 404);
+    const list = json(await app.inject({ method: 'GET', url: '/v1/projects', headers: bob }));
+    t.same(list.items, []);
+  });
+
+  t.test('admins read every project but change none they are not members of', async (t) => {
+    const read = await app.inject({ method: 'GET', url, headers: admin });
+    t.equal(read.statusCode, 200);
+    t.equal(json(read).role, null);
+    const list = json(await app.inject({ method: 'GET', url: '/v1/projects', headers: admin }));
+    t.ok((list.items as { id: string }[]).some((item) => item.id === project.id));
+    t.equal((await app.inject({ method: 'PUT', url, headers: admin, payload: { name: 'x' } })).statusCode, 403);
+    t.equal(
+      (await app.inject({ method: 'POST', url: `${url}/tasks`, headers: admin, payload: { title: 'x' } })).statusCode,
+      403,
+    );
+  });
+
+  t.test('only the owner manages members; members see the project', async (t) => {
+    const add = await app.inject({
+      method: 'POST',
+      url: `${url}/members`,
+      headers: alice,
+      payload: { userId: users.bob.sub },
+    });
+    t.equal(add.statusCode, 201);
+    t.match(json(add), { userId: users.bob.sub, role: 'member' });
+    t.equal(
+      (await app.inject({ method: 'POST', url: `${url}/members`, headers: alice, payload: { userId: users.bob.sub } }))
+        .statusCode,
+      409,
+    );
+    const unknown = await app.inject({
+      method: 'POST',
+      url: `${url}/members`,
+      headers: alice,
+      payload: { userId: 'never-signed-in' },
+    });
+    t.equal(unknown.statusCode, 422);
+    t.match(json(unknown), { errors: [{ path: '/body/userId' }] });
+    t.equal(
+      (await app.inject({ method: 'POST', url: `${url}/members`, headers: bob, payload: { userId: users.carol.sub } }))
+        .statusCode,
+      403,
+    );
+    const read = await app.inject({ method: 'GET', url, headers: bob });
+    t.equal(read.statusCode, 200);
+    t.equal(json(read).role, 'member');
+    t.equal((await app.inject({ method: 'PUT', url, headers: bob, payload: { name: 'Mine' } })).statusCode, 403);
+    t.equal((await app.inject({ method: 'DELETE', url, headers: bob })).statusCode, 403);
+    const members = json(await app.inject({ method: 'GET', url: `${url}/members`, headers: bob }));
+    t.same(
+      (members.items as { userId: string }[]).map((m) => m.userId).sort(),
+      [users.alice.sub, users.bob.sub].sort(),
+    );
+    t.equal(
+      (await app.inject({ method: 'DELETE', url: `${url}/members/${users.alice.sub}`, headers: alice })).statusCode,
+      409,
+      'owner cannot leave',
+    );
+  });
+
+  t.test('removing a member unassigns their tasks', async (t) => {
+    await app.inject({ method: 'POST', url: `${url}/members`, headers: alice, payload: { userId: users.carol.sub } });
+    const task = json(
+      await app.inject({
+        method: 'POST',
+        url: `${url}/tasks`,
+        headers: alice,
+        payload: { title: 'Carol', assigneeId: users.carol.sub },
+      }),
+    );
+    t.equal(
+      (await app.inject({ method: 'DELETE', url: `${url}/members/${users.carol.sub}`, headers: carol })).statusCode,
+      204,
+      'members may leave',
+    );
+    const after = json(await app.inject({ method: 'GET', url: `/v1/tasks/${String(task.id)}`, headers: alice }));
+    t.equal(after.assigneeId, null);
+    t.equal(
+      (await app.inject({ method: 'DELETE', url: `${url}/members/${users.carol.sub}`, headers: alice })).statusCode,
+      404,
+    );
+  });
+
+  t.test('PUT and DELETE honour If-Match', async (t) => {
+    const stale = await app.inject({
+      method: 'PUT',
+      url,
+      headers: { ...alice, 'if-match': '"7"' },
+      payload: { name: 'Nope' },
+    });
+    t.equal(stale.statusCode, 412);
+    t.match(json(stale), { type: '/problems/precondition-failed' });
+    const ok = await app.inject({
+      method: 'PUT',
+      url,
+      headers: { ...alice, 'if-match': '"1"' },
+      payload: { name: 'Renamed' },
+    });
+    t.equal(ok.statusCode, 200);
+    t.equal(ok.headers.etag, '"2"');
+    t.match(json(ok), { name: 'Renamed', description: null, version: 2 });
+    t.equal((await app.inject({ method: 'DELETE', url, headers: { ...alice, 'if-match': '"1"' } })).statusCode, 412);
+    t.equal((await app.inject({ method: 'DELETE', url, headers: { ...alice, 'if-match': '"2"' } })).statusCode, 204);
+    t.equal((await app.inject({ method: 'GET', url, headers: alice })).statusCode, 404);
+  });
+
+  t.test('concurrent PUTs with the same If-Match: exactly one wins', async (t) => {
+    const p = json(
+      await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Race' } }),
+    );
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        app.inject({
+          method: 'PUT',
+          url: `/v1/projects/${String(p.id)}`,
+          headers: { ...alice, 'if-match': '"1"' },
+          payload: { name: `w${i}` },
+        }),
+      ),
+    );
+    t.same(results.map((r) => r.statusCode).sort(), [200, 412, 412, 412, 412, 412, 412, 412]);
+  });
+});
+
+t.test('project list pagination is stable while rows are inserted', async (t) => {
+  const app = await buildTestApp(t);
+  const alice = await authHeader('alice');
+  const create = (name: string) =>
+    app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name } });
+  for (let i = 0; i < 7; i += 1) await create(`p${i}`);
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const query: string = cursor ? `?limit=3&cursor=${cursor}` : '?limit=3';
+    const page = json(await app.inject({ method: 'GET', url: `/v1/projects${query}`, headers: alice }));
+    seen.push(...(page.items as { name: string }[]).map((item) => item.name));
+    cursor = page.nextCursor as string | null;
+    if (pages === 0) await create('late');
+    pages += 1;
+  } while (cursor);
+  t.same(seen, ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'late'], 'no duplicates, no gaps, new rows at the end');
+});
