@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { etagOf, requiredVersion } from '../http/etag.ts';
-import type { StoredResponse } from '../services/idempotency.ts';
+import type { Db } from '../services/projects.ts';
+import type { IdempotencyStore, StoredResponse } from '../services/idempotency.ts';
 
 export const secured = [{ bearerAuth: [] }];
 
@@ -33,4 +34,27 @@ export function idempotencyKey(request: FastifyRequest): string | undefined {
 
 export function pathOf(request: FastifyRequest): string {
   return request.url.split('?')[0] ?? request.url;
+}
+
+/**
+ * Runs a create under the caller's Idempotency-Key (if any) and sends its response,
+ * first-time or replayed.
+ */
+export async function createIdempotently(
+  store: IdempotencyStore,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  perform: (db: Db) => Promise<Omit<StoredResponse, 'replayed'>>,
+): Promise<FastifyReply> {
+  const response = await store.run(
+    {
+      userId: request.principal.userId,
+      key: idempotencyKey(request),
+      method: request.method,
+      path: pathOf(request),
+      body: request.body,
+    },
+    perform,
+  );
+  return sendStored(reply, response);
 }

@@ -43,17 +43,7 @@ export class TaskService {
     const access = await loadProjectAccess(db, principal, projectId);
     requireMember(access);
     await assertAssignable(db, projectId, input.assigneeId);
-    const row = await db.task.create({
-      data: {
-        projectId,
-        title: input.title,
-        description: input.description ?? null,
-        status: input.status ?? 'todo',
-        priority: input.priority ?? 'medium',
-        assigneeId: input.assigneeId ?? null,
-        dueDate: toDate(input.dueDate),
-      },
-    });
+    const row = await db.task.create({ data: { projectId, ...writableFields(input) } });
     return taskDto(row);
   }
 
@@ -69,15 +59,7 @@ export class TaskService {
     await assertAssignable(this.prisma, task.projectId, input.assigneeId);
     const updated = await this.prisma.task.updateMany({
       where: { id: taskId, ...(ifVersion === undefined ? {} : { version: ifVersion }) },
-      data: {
-        title: input.title,
-        description: input.description ?? null,
-        status: input.status ?? 'todo',
-        priority: input.priority ?? 'medium',
-        assigneeId: input.assigneeId ?? null,
-        dueDate: toDate(input.dueDate),
-        version: { increment: 1 },
-      },
+      data: { ...writableFields(input), version: { increment: 1 } },
     });
     if (updated.count === 0) {
       throw new HttpProblem('preconditionFailed', 'The task was changed by another request; fetch it again');
@@ -106,6 +88,18 @@ export class TaskService {
     });
     return { task, access };
   }
+}
+
+/** Create and replace share one meaning: omitted optional fields take their defaults. */
+function writableFields(input: TaskInput) {
+  return {
+    title: input.title,
+    description: input.description ?? null,
+    status: input.status ?? 'todo',
+    priority: input.priority ?? 'medium',
+    assigneeId: input.assigneeId ?? null,
+    dueDate: toDate(input.dueDate),
+  } as const;
 }
 
 async function assertAssignable(db: Db, projectId: string, assigneeId: string | null | undefined): Promise<void> {

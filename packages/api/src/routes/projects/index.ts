@@ -13,7 +13,7 @@ import {
   type PageQueryType,
 } from '../../schemas/common.ts';
 import type { MemberInput, ProjectInput } from '../../schemas/resources.ts';
-import { idempotencyKey, ifMatchVersion, pathOf, secured, sendStored, sendVersioned } from '../route-helpers.ts';
+import { createIdempotently, ifMatchVersion, secured, sendVersioned } from '../route-helpers.ts';
 
 const ProjectParams = Type.Object({ projectId: Uuid });
 const MemberParams = Type.Object({ projectId: Uuid, userId: UserId });
@@ -52,20 +52,10 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const response = await idempotency.run(
-        {
-          userId: request.principal.userId,
-          key: idempotencyKey(request),
-          method: 'POST',
-          path: pathOf(request),
-          body: request.body,
-        },
-        async (db) => {
-          const project = await projects.create(db, request.principal, request.body);
-          return { status: 201, body: project, etag: etagOf(project.version), location: `/v1/projects/${project.id}` };
-        },
-      );
-      return sendStored(reply, response);
+      return createIdempotently(idempotency, request, reply, async (db) => {
+        const project = await projects.create(db, request.principal, request.body);
+        return { status: 201, body: project, etag: etagOf(project.version), location: `/v1/projects/${project.id}` };
+      });
     },
   );
 
@@ -173,20 +163,10 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { projectId } = request.params;
-      const response = await idempotency.run(
-        {
-          userId: request.principal.userId,
-          key: idempotencyKey(request),
-          method: 'POST',
-          path: pathOf(request),
-          body: request.body,
-        },
-        async (db) => {
-          const member = await projects.addMember(db, request.principal, projectId, request.body);
-          return { status: 201, body: member, location: `/v1/projects/${projectId}/members/${member.userId}` };
-        },
-      );
-      return sendStored(reply, response);
+      return createIdempotently(idempotency, request, reply, async (db) => {
+        const member = await projects.addMember(db, request.principal, projectId, request.body);
+        return { status: 201, body: member, location: `/v1/projects/${projectId}/members/${member.userId}` };
+      });
     },
   );
 

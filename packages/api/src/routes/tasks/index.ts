@@ -12,7 +12,7 @@ import {
   Uuid,
 } from '../../schemas/common.ts';
 import { TaskStatusSchema, type TaskInput, type TaskStatus } from '../../schemas/resources.ts';
-import { idempotencyKey, ifMatchVersion, pathOf, secured, sendStored, sendVersioned } from '../route-helpers.ts';
+import { createIdempotently, ifMatchVersion, secured, sendVersioned } from '../route-helpers.ts';
 
 const ProjectParams = Type.Object({ projectId: Uuid });
 const TaskParams = Type.Object({ taskId: Uuid });
@@ -74,20 +74,10 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const response = await idempotency.run(
-        {
-          userId: request.principal.userId,
-          key: idempotencyKey(request),
-          method: 'POST',
-          path: pathOf(request),
-          body: request.body,
-        },
-        async (db) => {
-          const task = await tasks.create(db, request.principal, request.params.projectId, request.body);
-          return { status: 201, body: task, etag: etagOf(task.version), location: `/v1/tasks/${task.id}` };
-        },
-      );
-      return sendStored(reply, response);
+      return createIdempotently(idempotency, request, reply, async (db) => {
+        const task = await tasks.create(db, request.principal, request.params.projectId, request.body);
+        return { status: 201, body: task, etag: etagOf(task.version), location: `/v1/tasks/${task.id}` };
+      });
     },
   );
 
