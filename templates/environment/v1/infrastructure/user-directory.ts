@@ -1,0 +1,71 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+
+export interface UserDirectoryProps {
+  /** @default 'optional' */
+  readonly mfa?: 'optional' | 'required';
+  /** @default false */
+  readonly selfSignUp?: boolean;
+  /** @default 12 */
+  readonly passwordMinLength?: number;
+  /** @default Duration.minutes(60) */
+  readonly accessTokenValidity?: Duration;
+  /** @default Duration.minutes(60) */
+  readonly idTokenValidity?: Duration;
+  /** @default Duration.days(30) */
+  readonly refreshTokenValidity?: Duration;
+  /** Keep the pool when the stack is deleted. @default true */
+  readonly retain?: boolean;
+}
+
+/** The group whose members get administrative rights in the api (`cognito:groups` claim). */
+export const ADMIN_GROUP = 'admin';
+
+/** Cognito user pool and a public (secretless) app client for the SPA and the SDK. */
+export class UserDirectory extends Construct {
+  readonly userPool: cognito.UserPool;
+  readonly client: cognito.UserPoolClient;
+
+  constructor(scope: Construct, id: string, props: UserDirectoryProps = {}) {
+    super(scope, id);
+    const minLength = props.passwordMinLength ?? 12;
+    if (minLength < 8 || minLength > 99)
+      throw new Error(`UserDirectory: passwordMinLength must be 8-99, got ${minLength}`);
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      selfSignUpEnabled: props.selfSignUp ?? false,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      keepOriginal: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      passwordPolicy: {
+        minLength,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: props.mfa === 'required' ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      deletionProtection: props.retain ?? true,
+      removalPolicy: (props.retain ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.client = this.userPool.addClient('AppClient', {
+      generateSecret: false, // browsers cannot keep a secret
+      authFlows: { userSrp: true },
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: props.accessTokenValidity ?? Duration.minutes(60),
+      idTokenValidity: props.idTokenValidity ?? Duration.minutes(60),
+      refreshTokenValidity: props.refreshTokenValidity ?? Duration.days(30),
+    });
+    this.userPool.addGroup('AdminGroup', { groupName: ADMIN_GROUP, description: 'Taskboard administrators' });
+  }
+
+  /** The `iss` claim of this pool's tokens; the api reads its JWKS from `<issuer>/.well-known/jwks.json`. */
+  get issuerUrl(): string {
+    return this.userPool.userPoolProviderUrl;
+  }
+}

@@ -1,0 +1,34 @@
+export {
+  inputTypeOf,
+  loadProtonSchema,
+  parseProtonSchema,
+  SchemaDocumentError,
+  type JsonSchema,
+  type ProtonSchemaDocument,
+  type TemplateKind,
+} from './proton-schema.ts';
+export { SpecValidationError, validateSpec } from './validate-spec.ts';
+export {
+  EnvironmentOutputsError,
+  loadEnvironmentOutputs,
+  referencedOutput,
+  resolveEnvironmentReferences,
+  type EnvironmentOutputs,
+} from './environment-outputs.ts';
+export { findBreakingChanges } from './schema-compatibility.ts';
+export {
+  checkSchemaHistory,
+  loadSchemaHistory,
+  type CompatibilityProblem,
+  type SchemaHistoryEntry,
+} from './schema-history.ts';
+export {
+  loadEnvironmentSpec,
+  loadServiceSpec,
+  parseEnvironmentSpec,
+  parseServiceSpec,
+  SpecFileError,
+  type EnvironmentSpecFile,
+  type ServiceInstanceSpec,
+  type ServiceSpecFile,
+} from './load-spec.ts';

@@ -1,0 +1,308 @@
+// Assertions on the synthesized example specs: one subtest per requirement of the service template.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import t from 'tap';
+import { exampleOutputs, resourcesOfType, synthesizeExample } from './helpers/synthesized-service.ts';
+
+const dev = synthesizeExample('dev');
+const prod = synthesizeExample('prod');
+const devOutputs = exampleOutputs('dev');
+const prodOutputs = exampleOutputs('prod');
+
+function userDataOf(synthesized: typeof dev): string {
+  const [, template] = resourcesOfType(synthesized.json, 'AWS::EC2::LaunchTemplate')[0]!;
+  const data = template.LaunchTemplateData as { UserData: { 'Fn::Base64': { 'Fn::Join': [string, unknown[]] } } };
+  return data.UserData['Fn::Base64']['Fn::Join'][1]
+    .map((part) => (typeof part === 'string' ? part : JSON.stringify(part)))
+    .join('');
+}
+
+t.test('every example spec synthesizes one assembly per service instance', async (t) => {
+  t.equal(dev.stackName, 'taskboard-api-dev');
+  t.equal(prod.stackName, 'taskboard-api-prod');
+  for (const synthesized of [dev, prod]) t.ok(existsSync(synthesized.templateFile));
+});
+
+t.test('environment outputs referenced by the spec feed the service', async (t) => {
+  prod.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+    VPCZoneIdentifier: prodOutputs.PrivateAppSubnetIds!.split(','),
+  });
+  prod.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+    ListenerArn: prodOutputs.AlbListenerArn,
+  });
+  prod.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+    VpcId: prodOutputs.VpcId,
+    Port: Number(prodOutputs.ServicePort),
+  });
+  dev.template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+    LaunchTemplateData: Match.objectLike({ SecurityGroupIds: [devOutputs.InstanceSecurityGroupId] }),
+  });
+  t.match(userDataOf(dev), devOutputs.UserPoolIssuerUrl!);
+});
+
+t.test('the instance role reads only the one database secret', async (t) => {
+  const policies = resourcesOfType(prod.json, 'AWS::IAM::Policy');
+  t.equal(policies.length, 1);
+  t.same((policies[0]![1].PolicyDocument as { Statement: unknown[] }).Statement, [
+    {
+      Sid: 'ReadDatabaseSecret',
+      Effect: 'Allow',
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: prodOutputs.DatabaseSecretArn,
+    },
+  ]);
+});
+
+t.test('the instance role allows Session Manager and the CloudWatch agent, and only EC2 assumes it', async () => {
+  prod.template.hasResourceProperties('AWS::IAM::Role', {
+    AssumeRolePolicyDocument: {
+      Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' } }],
+    },
+    ManagedPolicyArns: [
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore']] },
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/CloudWatchAgentServerPolicy']] },
+    ],
+  });
+  prod.template.hasResourceProperties('AWS::SSM::Parameter', { Name: 'AmazonCloudWatch-taskboard-api-prod' });
+});
+
+t.test('the launch template uses the spec AMI and instance type', async () => {
+  prod.template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+    LaunchTemplateData: Match.objectLike({ ImageId: 'ami-0fedcba9876543210', InstanceType: 'm7g.large' }),
+  });
+  dev.template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+    LaunchTemplateData: Match.objectLike({ ImageId: 'ami-0123456789abcdef0', InstanceType: 't4g.small' }),
+  });
+});
+
+t.test('the launch template requires IMDSv2 with a hop limit of 1', async () => {
+  dev.template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+    LaunchTemplateData: Match.objectLike({
+      MetadataOptions: Match.objectLike({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 }),
+    }),
+  });
+});
+
+t.test('the root volume is an encrypted gp3 volume', async () => {
+  prod.template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+    LaunchTemplateData: Match.objectLike({
+      BlockDeviceMappings: [
+        {
+          DeviceName: '/dev/xvda',
+          Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: 30, DeleteOnTermination: true },
+        },
+      ],
+    }),
+  });
+});
+
+t.test('user data writes /etc/taskboard/api.env and starts the api under systemd', async (t) => {
+  const script = userDataOf(prod);
+  t.match(script, "cat > /etc/taskboard/api.env <<'TASKBOARD_ENV'");
+  t.match(script, `DATABASE_SECRET_ID="${prodOutputs.DatabaseSecretArn}"`);
+  t.match(script, `AUTH_ISSUERS="${prodOutputs.UserPoolIssuerUrl}"`);
+  t.match(script, `AUTH_CLIENT_IDS="${prodOutputs.UserPoolClientId}"`);
+  t.match(script, 'PORT="3000"');
+  t.match(script, 'AWS_REGION="{"Ref":"AWS::Region"}"');
+  t.match(script, 'EnvironmentFile=/etc/taskboard/api.env');
+  t.match(script, 'DRAIN_WINDOW_MS="35000"', 'the api drains 5 s longer than the deregistration delay');
+  t.match(script, 'TimeoutStopSec=65', 'systemd waits for drain + shutdown deadline');
+  t.match(script, 'DATABASE_SSL_CA_FILE="/etc/pki/rds/global-bundle.pem"');
+  t.notMatch(userDataOf(dev), 'DATABASE_SSL_CA_FILE');
+  t.ok(script.trimEnd().endsWith('systemctl enable --now taskboard-api'));
+});
+
+t.test('the Auto Scaling group runs in the private application subnets with the spec capacity', async () => {
+  dev.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+    MinSize: '1',
+    MaxSize: '2',
+    DesiredCapacity: Match.absent(),
+    VPCZoneIdentifier: devOutputs.PrivateAppSubnetIds!.split(','),
+  });
+  prod.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '2', MaxSize: '8' });
+});
+
+t.test('the Auto Scaling group uses ELB health checks with a grace period and a default instance warmup', async () => {
+  prod.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+    HealthCheckType: 'ELB',
+    HealthCheckGracePeriod: 120,
+    DefaultInstanceWarmup: 120,
+  });
+});
+
+t.test('the target group checks GET /health/ready and drains for the deregistration delay', async () => {
+  dev.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+    HealthCheckPath: '/health/ready',
+    Matcher: { HttpCode: '200' },
+    Protocol: 'HTTP',
+    TargetType: 'instance',
+    TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }]),
+  });
+  dev.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+    TargetGroupARNs: [{ Ref: Match.stringLikeRegexp('Targets') }],
+  });
+});
+
+t.test('a listener rule on the environment listener forwards to the service target group', async () => {
+  dev.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+    ListenerArn: devOutputs.AlbListenerArn,
+    Priority: 100,
+    Actions: [{ Type: 'forward', TargetGroupArn: { Ref: Match.stringLikeRegexp('Targets') } }],
+  });
+  dev.template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
+  dev.template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+  dev.template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+});
+
+t.test('target tracking scales on CPU and on ALB requests per target', async () => {
+  prod.template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
+    PolicyType: 'TargetTrackingScaling',
+    TargetTrackingConfiguration: {
+      PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' },
+      TargetValue: 55,
+    },
+  });
+  prod.template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
+    PolicyType: 'TargetTrackingScaling',
+    TargetTrackingConfiguration: {
+      PredefinedMetricSpecification: {
+        PredefinedMetricType: 'ALBRequestCountPerTarget',
+        ResourceLabel: {
+          'Fn::Join': [
+            '',
+            [`${prodOutputs.LoadBalancerFullName}/`, { 'Fn::GetAtt': [Match.anyValue(), 'TargetGroupFullName'] }],
+          ],
+        },
+      },
+      TargetValue: 1200,
+    },
+  });
+});
+
+t.test('step scaling and scheduled actions follow the spec (prod has them, dev does not)', async (t) => {
+  t.equal(
+    resourcesOfType(dev.json, 'AWS::AutoScaling::ScalingPolicy').filter(([, p]) => p.PolicyType === 'StepScaling')
+      .length,
+    0,
+  );
+  dev.template.resourceCountIs('AWS::AutoScaling::ScheduledAction', 0);
+  const steps = resourcesOfType(prod.json, 'AWS::AutoScaling::ScalingPolicy').filter(
+    ([, p]) => p.PolicyType === 'StepScaling',
+  );
+  t.equal(steps.length, 2, 'a scale-in and a scale-out policy');
+  prod.template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', {
+    Recurrence: '0 7 * * 1-5',
+    TimeZone: 'Europe/Berlin',
+    MinSize: 3,
+  });
+  prod.template.resourceCountIs('AWS::AutoScaling::ScheduledAction', 2);
+});
+
+t.test('lifecycle notifications go to an encrypted SNS topic', async () => {
+  prod.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+    NotificationConfigurations: [
+      {
+        TopicARN: { Ref: Match.stringLikeRegexp('LifecycleNotifications') },
+        NotificationTypes: [
+          'autoscaling:EC2_INSTANCE_LAUNCH',
+          'autoscaling:EC2_INSTANCE_LAUNCH_ERROR',
+          'autoscaling:EC2_INSTANCE_TERMINATE',
+          'autoscaling:EC2_INSTANCE_TERMINATE_ERROR',
+        ],
+      },
+    ],
+  });
+  prod.template.hasResourceProperties('AWS::SNS::Topic', {
+    KmsMasterKeyId: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+  });
+  prod.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  prod.template.hasResourceProperties('AWS::SNS::Subscription', {
+    Protocol: 'email',
+    Endpoint: 'platform-oncall@taskboard.example.com',
+  });
+  dev.template.resourceCountIs('AWS::SNS::Subscription', 0);
+});
+
+t.test(
+  'rolling updates: CloudFormation owns the launch template version and rolls it out by instance refresh',
+  async () => {
+    prod.template.hasResource('AWS::AutoScaling::AutoScalingGroup', {
+      Properties: Match.objectLike({
+        LaunchTemplate: {
+          LaunchTemplateId: { Ref: Match.stringLikeRegexp('LaunchTemplate') },
+          Version: { 'Fn::GetAtt': [Match.stringLikeRegexp('LaunchTemplate'), 'LatestVersionNumber'] },
+        },
+      }),
+      UpdatePolicy: Match.objectLike({
+        AutoScalingInstanceRefresh: {
+          Strategy: 'Rolling',
+          Preferences: {
+            MinHealthyPercentage: 100,
+            MaxHealthyPercentage: 150,
+            InstanceWarmup: 120,
+            SkipMatching: true,
+            CheckpointPercentages: [50, 100],
+            CheckpointDelay: 600,
+            AlarmSpecification: {
+              Alarms: [
+                { Ref: Match.stringLikeRegexp('UnhealthyTargetsAlarm') },
+                { Ref: Match.stringLikeRegexp('Target5xxAlarm') },
+              ],
+            },
+          },
+        },
+      }),
+    });
+    prod.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'HTTPCode_Target_5XX_Count',
+      Threshold: 20,
+      Dimensions: Match.arrayWith([{ Name: 'LoadBalancer', Value: prodOutputs.LoadBalancerFullName }]),
+    });
+    prod.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnHealthyHostCount', Threshold: 0 });
+  },
+);
+
+t.test('stack outputs name the group, launch template and topic for the rollout tooling', async (t) => {
+  t.same(Object.keys(dev.json.Outputs ?? {}).sort(), [
+    'ApiLogGroupName',
+    'AutoScalingGroupName',
+    'InstanceRoleArn',
+    'LaunchTemplateId',
+    'NotificationTopicArn',
+    'TargetGroupArn',
+  ]);
+});
+
+t.test('cdk-nag AwsSolutions reports no unsuppressed errors or warnings', async (t) => {
+  for (const synthesized of [dev, prod]) {
+    const report = new AwsSolutionsChecks().validateScope(synthesized.stack);
+    t.same(
+      report.violations.map((v) => v.ruleName),
+      [],
+      synthesized.stackName,
+    );
+    const written = JSON.parse(readFileSync(join(synthesized.assemblyDir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: Array<{ violations?: unknown[] }>;
+    };
+    t.same(
+      written.pluginReports.flatMap((r) => r.violations ?? []),
+      [],
+    );
+  }
+});
+
+t.test('every cdk-nag acknowledgement carries a reason', async (t) => {
+  let count = 0;
+  for (const construct of prod.stack.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== 'aws:cdk:acknowledged-rules') continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
+        count += 1;
+        t.ok(typeof reason === 'string' && reason.length > 40, `${id} has a reason`);
+      }
+    }
+  }
+  t.equal(count, 2);
+});

@@ -1,0 +1,74 @@
+export interface ApiConfiguration {
+  readonly region: string;
+  readonly port: number;
+  readonly databaseSecretId: string;
+  readonly issuerUrl: string;
+  readonly clientId: string;
+  readonly corsOrigins: readonly string[];
+  readonly logLevel: string;
+  /** The target group's deregistration delay: the api keeps serving a little longer than this after SIGTERM. */
+  readonly deregistrationDelaySeconds: number;
+  /** CA bundle for TLS to RDS, as baked into the AMI. @default - unset (the api's default trust store) */
+  readonly databaseSslCaFile?: string;
+  /** SSM parameter holding the CloudWatch agent configuration. */
+  readonly cloudWatchAgentConfigParameter: string;
+}
+
+/** How long the api may take to close connections after draining (its SHUTDOWN_DEADLINE_MS). */
+export const SHUTDOWN_DEADLINE_SECONDS = 25;
+
+/** Where the api reads its configuration; the AMI's unit file does not need to know the values. */
+export const API_ENV_FILE = '/etc/taskboard/api.env';
+export const SERVICE_UNIT = 'taskboard-api';
+
+/**
+ * Shell lines for the launch template's user data: write the api's environment file, point the
+ * systemd unit at it, start the CloudWatch agent, then `systemctl enable --now taskboard-api`.
+ * The api resolves DATABASE_SECRET_ID to a connection URL itself, so no secret lands on disk.
+ */
+export function apiUserDataCommands(config: ApiConfiguration): string[] {
+  // Drain: keep answering for 5 s more than the ALB needs to stop sending (its deregistration delay),
+  // then close within the deadline; systemd must wait for both before it kills the process.
+  const drainWindowSeconds = config.deregistrationDelaySeconds + 5;
+  const stopTimeoutSeconds = drainWindowSeconds + SHUTDOWN_DEADLINE_SECONDS + 5;
+  const environment: Record<string, string> = {
+    NODE_ENV: 'production',
+    HOST: '0.0.0.0',
+    PORT: String(config.port),
+    AWS_REGION: config.region,
+    DATABASE_SECRET_ID: config.databaseSecretId,
+    AUTH_ISSUERS: config.issuerUrl,
+    AUTH_CLIENT_IDS: config.clientId,
+    AUTH_TOKEN_USE: 'access',
+    CORS_ORIGINS: config.corsOrigins.join(','),
+    LOG_LEVEL: config.logLevel,
+    DRAIN_WINDOW_MS: String(drainWindowSeconds * 1000),
+    SHUTDOWN_DEADLINE_MS: String(SHUTDOWN_DEADLINE_SECONDS * 1000),
+    ...(config.databaseSslCaFile ? { DATABASE_SSL_CA_FILE: config.databaseSslCaFile } : {}),
+  };
+  const envFile = Object.entries(environment).map(([name, value]) => `${name}=${quote(value)}`);
+  return [
+    'set -euo pipefail',
+    'install -d -m 0750 /etc/taskboard',
+    `cat > ${API_ENV_FILE} <<'TASKBOARD_ENV'`,
+    ...envFile,
+    'TASKBOARD_ENV',
+    `chmod 0640 ${API_ENV_FILE}`,
+    `install -d /etc/systemd/system/${SERVICE_UNIT}.service.d`,
+    `cat > /etc/systemd/system/${SERVICE_UNIT}.service.d/10-environment.conf <<'TASKBOARD_UNIT'`,
+    '[Service]',
+    `EnvironmentFile=${API_ENV_FILE}`,
+    `TimeoutStopSec=${stopTimeoutSeconds}`,
+    'TASKBOARD_UNIT',
+    'if [ -x /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl ]; then',
+    `  /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c ssm:${config.cloudWatchAgentConfigParameter}`,
+    'fi',
+    'systemctl daemon-reload',
+    `systemctl enable --now ${SERVICE_UNIT}`,
+  ];
+}
+
+/** Double quotes for systemd EnvironmentFile values (tokens are resolved by CloudFormation, not the shell). */
+function quote(value: string): string {
+  return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
