@@ -1,0 +1,87 @@
+// Builds the self-contained artifact an AMI installs (templates/image) into dist/artifact/:
+//   server.js        the api (src/server.ts) with every dependency and the generated Prisma client bundled
+//   migrate.js       applies prisma/migrations once per rollout (tools/rollout runs it through SSM)
+//   migrations/      Prisma-format migrations folder
+//   node_modules/@prisma/schema-engine-wasm/   the WebAssembly schema engine (loaded from disk, not bundled)
+//   deploy/taskboard-api.service               the systemd unit
+//   package.json     {"type": "module"}
+// Usage: npm run bundle -w @taskboard/api   (then: tar -czf taskboard-api.tgz -C dist/artifact .)
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
+
+const API_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT_DIR = join(API_DIR, 'dist', 'artifact');
+const UNIT_FILE = join(API_DIR, 'deploy', 'taskboard-api.service');
+
+/** Entry of migrate.js: DATABASE_URL, or DATABASE_SECRET_ID (an RDS secret) read with the AWS CLI on the instance. */
+const MIGRATE_ENTRY = `
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { migrateDeploy } from '../src/db/migrations.ts';
+
+function databaseUrl() {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  const secretId = process.env.DATABASE_SECRET_ID;
+  if (!secretId) return undefined;
+  const text = execFileSync('aws', ['secretsmanager', 'get-secret-value', '--secret-id', secretId,
+    '--query', 'SecretString', '--output', 'text'], { encoding: 'utf8' });
+  const s = JSON.parse(text);
+  const ca = process.env.DATABASE_SSL_ROOT_CERT ?? '/etc/pki/rds/global-bundle.pem';
+  return 'postgresql://' + encodeURIComponent(s.username) + ':' + encodeURIComponent(s.password) + '@' + s.host +
+    ':' + (s.port ?? 5432) + '/' + encodeURIComponent(s.dbname ?? 'postgres') +
+    '?sslmode=verify-full&sslrootcert=' + encodeURIComponent(ca);
+}
+
+const url = databaseUrl();
+if (!url) {
+  console.error('migrate: set DATABASE_URL or DATABASE_SECRET_ID');
+  process.exit(2);
+}
+const applied = await migrateDeploy(url, join(dirname(fileURLToPath(import.meta.url)), 'migrations'));
+console.log(applied.length === 0 ? 'No pending migrations.' : 'Applied: ' + applied.join(', '));
+`;
+
+const common: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'esm',
+  sourcemap: 'linked',
+  // Loaded from disk next to the bundle (its .wasm file is read at run time); pg-native is optional.
+  external: ['@prisma/schema-engine-wasm', '@prisma/schema-engine-wasm/*', 'pg-native'],
+  // CommonJS dependencies call require(); give the ESM bundle one.
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+};
+
+rmSync(OUT_DIR, { recursive: true, force: true });
+mkdirSync(OUT_DIR, { recursive: true });
+await build({ ...common, entryPoints: [join(API_DIR, 'src', 'server.ts')], outfile: join(OUT_DIR, 'server.js') });
+await build({
+  ...common,
+  stdin: {
+    contents: MIGRATE_ENTRY,
+    resolveDir: join(API_DIR, 'scripts'),
+    sourcefile: 'migrate-entry.ts',
+    loader: 'ts',
+  },
+  outfile: join(OUT_DIR, 'migrate.js'),
+});
+
+cpSync(join(API_DIR, 'prisma', 'migrations'), join(OUT_DIR, 'migrations'), { recursive: true });
+// The package's exports hide package.json: resolve its glue module and take that folder.
+const engineDir = dirname(fileURLToPath(import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg')));
+cpSync(engineDir, join(OUT_DIR, 'node_modules', '@prisma', 'schema-engine-wasm'), { recursive: true });
+mkdirSync(join(OUT_DIR, 'deploy'));
+cpSync(UNIT_FILE, join(OUT_DIR, 'deploy', 'taskboard-api.service'));
+const { version } = JSON.parse(readFileSync(join(API_DIR, 'package.json'), 'utf8')) as { version: string };
+writeFileSync(
+  join(OUT_DIR, 'package.json'),
+  `${JSON.stringify({ name: 'taskboard-api-artifact', version, private: true, type: 'module' }, null, 2)}\n`,
+);
+console.log(`bundle: wrote ${OUT_DIR}`);

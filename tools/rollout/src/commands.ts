@@ -1,0 +1,203 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CancelInstanceRefreshCommand,
+  DescribeInstanceRefreshesCommand,
+  type InstanceRefresh,
+} from '@aws-sdk/client-auto-scaling';
+import type { AwsGateway } from './aws-gateway.ts';
+import type { Clock } from './clock.ts';
+import { targetOf, type RolloutConfig } from './config.ts';
+import { followRefresh, progressLine } from './follow-refresh.ts';
+import { runMigrationsOnce } from './migrations.ts';
+import { resolveImage } from './resolve-image.ts';
+import { findServiceGroup, RolloutError } from './service-group.ts';
+import { setAmiId } from './spec-file.ts';
+import {
+  deployInvocation,
+  formatInvocation,
+  synthInvocation,
+  type CommandRunner,
+  type Invocation,
+  type StackDeployOptions,
+} from './stack-deploy.ts';
+
+export interface CommandContext {
+  readonly aws: AwsGateway;
+  readonly config: RolloutConfig;
+  readonly clock: Clock;
+  readonly runner: CommandRunner;
+  readonly log: (line: string) => void;
+}
+
+export interface DeployOptions {
+  readonly environment: string;
+  /** `ami-...` or `latest`. */
+  readonly ami: string;
+  readonly environmentOutputs: string;
+  readonly skipMigrations?: boolean;
+}
+
+const ACTIVE = new Set(['Pending', 'InProgress', 'Baking']);
+
+async function runOrPrint(context: CommandContext, invocation: Invocation): Promise<number> {
+  if (context.aws.dryRun) {
+    context.log(`[dry-run] would run ${formatInvocation(invocation)}`);
+    return 0;
+  }
+  return context.runner.run(invocation.command, invocation.args, invocation.cwd);
+}
+
+/**
+ * deploy: resolve the image -> migrate once (new artifact, one runner) -> set ami_id in the spec ->
+ * synthesize -> `cdk deploy`, while following the instance refresh CloudFormation starts. The
+ * launch template version belongs to the service template (templates decision 0003): this command
+ * never creates launch template versions or starts refreshes, so a later `cdk deploy` of the
+ * committed spec changes nothing. Returns the process exit code.
+ */
+export async function deploy(context: CommandContext, options: DeployOptions): Promise<number> {
+  const { aws, config, clock, log } = context;
+  const target = targetOf(config, options.environment);
+  const group = await findServiceGroup(aws, target.instance);
+  const imageId = await resolveImage(aws, options.ami, config.latestImageParameter);
+  log(
+    `${target.instance}: group ${group.name} runs ${group.imageId} (launch template version ${group.launchTemplateVersion})`,
+  );
+  const specPath = join(config.serviceTemplateDir, target.specFile);
+  const specText = readFileSync(specPath, 'utf8');
+  const updatedSpec = setAmiId(specText, target.instance, imageId);
+  if (imageId === group.imageId && updatedSpec === specText) {
+    log(`${target.instance}: already running ${imageId}; nothing to roll out`);
+    return 0;
+  }
+  log(`${target.instance}: rolling out ${imageId}`);
+
+  if (config.migrations && !options.skipMigrations && imageId !== group.imageId) {
+    await runMigrationsOnce(aws, { group, imageId, instanceName: target.instance, clock, log });
+  }
+
+  if (aws.dryRun) log(`[dry-run] would set ami_id: ${imageId} for ${target.instance} in ${specPath}`);
+  else if (updatedSpec !== specText) writeFileSync(specPath, updatedSpec);
+
+  const stack: StackDeployOptions = {
+    serviceTemplateDir: config.serviceTemplateDir,
+    specFile: target.specFile,
+    instance: target.instance,
+    region: config.region,
+    environmentOutputs: options.environmentOutputs,
+    cdkCommand: config.cdkCommand,
+  };
+  const synthCode = await runOrPrint(context, synthInvocation(stack));
+  if (synthCode !== 0) throw new RolloutError(`synth failed (exit ${synthCode})`);
+
+  const previousRefreshId = aws.dryRun ? undefined : (await latestRefresh(aws, group.name))?.InstanceRefreshId;
+  let deployCode: number | undefined;
+  const deployDone = runOrPrint(context, deployInvocation(stack)).then((code) => {
+    deployCode = code;
+    return code;
+  });
+  if (aws.dryRun) {
+    await deployDone;
+    log(`[dry-run] would follow the instance refresh of ${group.name} (autoscaling:DescribeInstanceRefreshes)`);
+    return 0;
+  }
+  const outcome = await followRefresh(aws, {
+    groupName: group.name,
+    ...(previousRefreshId ? { previousRefreshId } : {}),
+    clock,
+    log,
+    timeoutMs: config.timeoutMinutes * 60_000,
+    pollIntervalMs: config.pollIntervalSeconds * 1000,
+    noRefreshExpected: () => deployCode !== undefined,
+  });
+  if (!outcome.ok) {
+    log(`rollout failed: ${outcome.reason}`);
+    if (deployCode === undefined) log('CloudFormation is still updating the stack; `status` follows it');
+    return 1;
+  }
+  const code = await deployDone;
+  if (code !== 0) {
+    log(`rollout failed: cdk deploy exited ${code} after the instance refresh succeeded`);
+    return 1;
+  }
+  log(`${target.instance}: ${imageId} rolled out`);
+  return 0;
+}
+
+async function latestRefresh(aws: AwsGateway, groupName: string): Promise<InstanceRefresh | undefined> {
+  const result = await aws.read<{ InstanceRefreshes?: InstanceRefresh[] }>(
+    'autoscaling',
+    new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: groupName, MaxRecords: 1 }),
+  );
+  return result.InstanceRefreshes?.[0];
+}
+
+/** status: the image and launch template version in service, and the latest instance refresh. */
+export async function status(context: CommandContext, environment: string): Promise<number> {
+  const target = targetOf(context.config, environment);
+  const group = await findServiceGroup(context.aws, target.instance);
+  context.log(
+    `${target.instance}: group ${group.name}, launch template ${group.launchTemplateId} version ${group.launchTemplateVersion}, image ${group.imageId}`,
+  );
+  const refresh = await latestRefresh(context.aws, group.name);
+  context.log(
+    refresh
+      ? `latest instance refresh ${refresh.InstanceRefreshId}: ${progressLine(refresh)}`
+      : 'no instance refresh yet',
+  );
+  return 0;
+}
+
+export interface RollbackOptions {
+  readonly environment: string;
+  /** With no refresh in progress: roll forward to this earlier image through `deploy`. */
+  readonly toImage?: string;
+  readonly environmentOutputs?: string;
+}
+
+/**
+ * rollback: a refresh in progress is cancelled; CloudFormation then fails the stack update and
+ * rolls the stack back, which restores the previous launch template version (and its image) through
+ * another refresh. Once a rollout has finished there is nothing to cancel: `--to ami-...` deploys
+ * the earlier image the normal way (without migrations: the schema is already expanded).
+ */
+export async function rollback(context: CommandContext, options: RollbackOptions): Promise<number> {
+  const { aws, clock, log, config } = context;
+  const target = targetOf(config, options.environment);
+  const group = await findServiceGroup(aws, target.instance);
+  const refresh = await latestRefresh(aws, group.name);
+  if (refresh && ACTIVE.has(refresh.Status ?? '')) {
+    log(`cancelling instance refresh ${refresh.InstanceRefreshId} (${progressLine(refresh)})`);
+    await aws.write('autoscaling', new CancelInstanceRefreshCommand({ AutoScalingGroupName: group.name }));
+    if (aws.dryRun) return 0;
+    const outcome = await followRefresh(aws, {
+      groupName: group.name,
+      instanceRefreshId: refresh.InstanceRefreshId!,
+      clock,
+      log,
+      timeoutMs: config.timeoutMinutes * 60_000,
+      pollIntervalMs: config.pollIntervalSeconds * 1000,
+    });
+    const ended = outcome.refresh?.Status;
+    if (ended === 'Cancelled' || ended === 'RollbackSuccessful') {
+      log('cancelled: CloudFormation fails the stack update and rolls back to the previous launch template version');
+      return 0;
+    }
+    log(`rollback failed: ${outcome.ok ? 'the refresh finished before it could be cancelled' : outcome.reason}`);
+    return 1;
+  }
+  if (!options.toImage) {
+    log(
+      `no instance refresh in progress on ${group.name} (running ${group.imageId}); ` +
+        'to go back to an earlier image run `rollback --to ami-...` (or revert the spec commit and deploy)',
+    );
+    return 1;
+  }
+  if (!options.environmentOutputs) throw new RolloutError('rollback --to needs --environment-outputs');
+  return deploy(context, {
+    environment: options.environment,
+    ami: options.toImage,
+    environmentOutputs: options.environmentOutputs,
+    skipMigrations: true,
+  });
+}

@@ -1,0 +1,10 @@
+export { AwsGateway, describeRequest, isThrottling, type AwsClients } from './aws-gateway.ts';
+export { systemClock, type Clock } from './clock.ts';
+export { deploy, rollback, status, type CommandContext, type DeployOptions, type RollbackOptions } from './commands.ts';
+export { loadConfig, parseConfig, type RolloutConfig } from './config.ts';
+export { followRefresh, progressLine, type FollowOutcome } from './follow-refresh.ts';
+export { runMigrationsOnce, MIGRATE_SCRIPT } from './migrations.ts';
+export { resolveImage, LATEST } from './resolve-image.ts';
+export { runCli, USAGE } from './run-cli.ts';
+export { findServiceGroup, RolloutError, type ServiceGroup } from './service-group.ts';
+export { setAmiId } from './spec-file.ts';

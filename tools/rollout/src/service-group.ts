@@ -1,0 +1,60 @@
+import { DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { DescribeLaunchTemplateVersionsCommand, type LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import type { AwsGateway } from './aws-gateway.ts';
+
+/** The Auto Scaling group of a service stack and the launch template version it runs. */
+export interface ServiceGroup {
+  readonly name: string;
+  readonly launchTemplateId: string;
+  /** An explicit version number: the service template points the group at LatestVersionNumber. */
+  readonly launchTemplateVersion: string;
+  readonly subnetIds: readonly string[];
+  readonly imageId: string;
+}
+
+export class RolloutError extends Error {
+  override name = 'RolloutError';
+}
+
+/**
+ * Finds the group by the stack tag CloudFormation puts on it, so the tool needs only the stack
+ * name, then reads the image of the launch template version the group uses.
+ */
+export async function findServiceGroup(aws: AwsGateway, stackName: string): Promise<ServiceGroup> {
+  const groups = await aws.read<{ AutoScalingGroups?: AutoScalingGroup[] }>(
+    'autoscaling',
+    new DescribeAutoScalingGroupsCommand({
+      Filters: [{ Name: 'tag:aws:cloudformation:stack-name', Values: [stackName] }],
+    }),
+  );
+  const group = groups.AutoScalingGroups?.[0];
+  if (!group?.AutoScalingGroupName) throw new RolloutError(`no Auto Scaling group in stack ${stackName}`);
+  const template = group.LaunchTemplate;
+  if (!template?.LaunchTemplateId || !template.Version) {
+    throw new RolloutError(`group ${group.AutoScalingGroupName} does not use a launch template`);
+  }
+  if (!/^\d+$/.test(template.Version)) {
+    throw new RolloutError(
+      `group ${group.AutoScalingGroupName} uses launch template version ${template.Version}; ` +
+        'an explicit version number is required (instance refresh rollback does not work with $Latest/$Default)',
+    );
+  }
+  const versions = await aws.read<{ LaunchTemplateVersions?: LaunchTemplateVersion[] }>(
+    'ec2',
+    new DescribeLaunchTemplateVersionsCommand({
+      LaunchTemplateId: template.LaunchTemplateId,
+      Versions: [template.Version],
+    }),
+  );
+  const imageId = versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.ImageId;
+  if (!imageId) {
+    throw new RolloutError(`launch template ${template.LaunchTemplateId} version ${template.Version} has no image`);
+  }
+  return {
+    name: group.AutoScalingGroupName,
+    launchTemplateId: template.LaunchTemplateId,
+    launchTemplateVersion: template.Version,
+    subnetIds: (group.VPCZoneIdentifier ?? '').split(',').filter((id) => id !== ''),
+    imageId,
+  };
+}
