@@ -1,0 +1,48 @@
+/** Bench settings from the environment, so a quick or a long run needs no code change. */
+
+export interface BenchOptions {
+  readonly connections: number;
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly poolMax: number;
+  readonly apiLogLevel: string;
+  /** Rebuild the api (`npm run build -w @taskboard/api`) before starting it. */
+  readonly build: boolean;
+  readonly tasks: number;
+  readonly otherProjects: number;
+  /** Names of the scenarios to run; all when empty. */
+  readonly only: readonly string[];
+  /** Extra node flags for the api process, e.g. `--cpu-prof --cpu-prof-dir=bench-results/prof`. */
+  readonly apiNodeFlags: readonly string[];
+  readonly resultsDir: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function positive(env: Env, name: string, fallback: number, min = 1): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function words(raw: string | undefined): string[] {
+  return (raw ?? '').split(/[\s,]+/).filter((word) => word.length > 0);
+}
+
+export function benchOptions(env: Env, resultsDir: string): BenchOptions {
+  return {
+    connections: positive(env, 'BENCH_CONNECTIONS', 50),
+    durationSeconds: positive(env, 'BENCH_DURATION', 10),
+    warmupSeconds: positive(env, 'BENCH_WARMUP', 3, 0),
+    poolMax: positive(env, 'BENCH_POOL_MAX', 10),
+    apiLogLevel: env.BENCH_API_LOG_LEVEL?.trim() || 'info',
+    build: env.BENCH_BUILD?.trim() !== '0',
+    tasks: positive(env, 'BENCH_TASKS', 10_000),
+    otherProjects: positive(env, 'BENCH_OTHER_PROJECTS', 100, 0),
+    only: words(env.BENCH_ONLY),
+    apiNodeFlags: words(env.BENCH_API_NODE_FLAGS),
+    resultsDir: env.BENCH_RESULTS_DIR?.trim() || resultsDir,
+  };
+}
