@@ -34,6 +34,8 @@ export class JwksKeys {
   private readonly issuers: Set<string>;
   private readonly lastFetch = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** PEMs already converted: get-jwks converts JWK→PEM on every call, a measurable cost per request. */
+  private readonly pems = new Map<string, string>();
   private readonly options: JwksKeysOptions;
   /** Counts JWKS documents fetched; read by tests and metrics. */
   fetchCount = 0;
@@ -55,10 +57,16 @@ export class JwksKeys {
     const domain = `${issuer}/`;
     const cacheKey = this.jwks.generateCacheKey(alg, kid, domain);
     if (!this.cache.has(cacheKey)) {
+      // Expired from the TTL cache (or never seen): the memoised PEM goes with it.
+      this.pems.delete(cacheKey);
       await this.refresh(issuer);
       if (!this.cache.has(cacheKey)) throw new UnknownKeyError(`no key ${kid} for this issuer`);
     }
-    return await this.jwks.getPublicKey({ domain, alg, kid });
+    const known = this.pems.get(cacheKey);
+    if (known !== undefined) return known;
+    const pem = await this.jwks.getPublicKey({ domain, alg, kid });
+    this.pems.set(cacheKey, pem);
+    return pem;
   }
 
   private async refresh(issuer: string): Promise<void> {

@@ -37,3 +37,8 @@ export function isUniqueViolation(error: unknown): boolean {
   if (code === 'P2002' || code === '23505') return true;
   return cause !== undefined && cause !== error && isUniqueViolation(cause);
 }
+
+/** Prisma's "record to update or delete does not exist" (P2025), e.g. a version that no longer matches. */
+export function isRecordNotFound(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2025';
+}

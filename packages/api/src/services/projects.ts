@@ -6,6 +6,7 @@ import { HttpProblem } from '../http/problem.ts';
 import type { Member, MemberInput, Project, ProjectInput } from '../schemas/resources.ts';
 import { loadProjectAccess, requireOwner } from './access.ts';
 import { memberDto, projectDto } from './dto.ts';
+import { isRecordNotFound } from '../db/errors.ts';
 
 export type Db = Pick<PrismaClient, 'project' | 'projectMember' | 'task' | 'user'>;
 
@@ -64,12 +65,16 @@ export class ProjectService {
     assertVersion(ifVersion, access.project.version);
     // The version in the WHERE makes "check, then write" atomic: of two writers holding
     // the same ETag exactly one matches, the other gets 412.
-    const updated = await this.prisma.project.updateMany({
-      where: { id: projectId, ...(ifVersion === undefined ? {} : { version: ifVersion }) },
-      data: { name: input.name, description: input.description ?? null, version: { increment: 1 } },
-    });
-    if (updated.count === 0) throw staleOrGone();
-    return await this.get(principal, projectId);
+    const row = await this.prisma.project
+      .update({
+        where: { id: projectId, ...(ifVersion === undefined ? {} : { version: ifVersion }) },
+        data: { name: input.name, description: input.description ?? null, version: { increment: 1 } },
+      })
+      .catch((error: unknown) => {
+        if (isRecordNotFound(error)) throw staleOrGone();
+        throw error;
+      });
+    return projectDto(row, access.role);
   }
 
   async delete(principal: Principal, projectId: string, ifVersion?: number): Promise<void> {

@@ -6,6 +6,7 @@ import { HttpProblem, notFound } from '../http/problem.ts';
 import type { Task, TaskInput, TaskStatus } from '../schemas/resources.ts';
 import { loadProjectAccess, requireMember, type ProjectAccess } from './access.ts';
 import { taskDto, toDate } from './dto.ts';
+import { isRecordNotFound } from '../db/errors.ts';
 import type { Db } from './projects.ts';
 
 export interface TaskListQuery {
@@ -57,14 +58,20 @@ export class TaskService {
     requireMember(access);
     assertVersion(ifVersion, task.version);
     await assertAssignable(this.prisma, task.projectId, input.assigneeId);
-    const updated = await this.prisma.task.updateMany({
-      where: { id: taskId, ...(ifVersion === undefined ? {} : { version: ifVersion }) },
-      data: { ...writableFields(input), version: { increment: 1 } },
-    });
-    if (updated.count === 0) {
-      throw new HttpProblem('preconditionFailed', 'The task was changed by another request; fetch it again');
-    }
-    return await this.get(principal, taskId);
+    // The version in the WHERE makes "check, then write" atomic: of two writers holding the
+    // same ETag exactly one matches; the other finds no row (P2025) and gets 412.
+    const row = await this.prisma.task
+      .update({
+        where: { id: taskId, ...(ifVersion === undefined ? {} : { version: ifVersion }) },
+        data: { ...writableFields(input), version: { increment: 1 } },
+      })
+      .catch((error: unknown) => {
+        if (isRecordNotFound(error)) {
+          throw new HttpProblem('preconditionFailed', 'The task was changed by another request; fetch it again');
+        }
+        throw error;
+      });
+    return taskDto(row);
   }
 
   async delete(principal: Principal, taskId: string, ifVersion?: number): Promise<void> {
