@@ -182,7 +182,7 @@ app.put<{ Params: { taskId: string }; Body: TaskBody }>('/v1/tasks/:taskId', asy
     version,
   ]);
   if (updated.rowCount === 0) throw new Status(412);
-  return versioned(reply, await loadTask(taskId));
+  return versioned(reply, updated.rows[0] as TaskRow);
 });
 
 const shutdown = (): void => {

@@ -41,4 +41,4 @@ export const UPDATE_TASK =
   'UPDATE "public"."tasks" SET "title" = $1, "description" = $2, "status" = CAST($3::text AS "public"."task_status"), ' +
   '"priority" = CAST($4::text AS "public"."task_priority"), "assignee_id" = $5, "due_date" = $6, ' +
   '"version" = ("public"."tasks"."version" + $7), "updated_at" = $8 WHERE ("public"."tasks"."id" = $9 AND ' +
-  '"public"."tasks"."version" = $10)';
+  `"public"."tasks"."version" = $10) RETURNING ${TASK_COLUMNS}`;
