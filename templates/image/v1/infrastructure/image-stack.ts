@@ -1,4 +1,5 @@
 import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { acknowledgeImageFindings } from './nag-acknowledgements.ts';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as imagebuilder from 'aws-cdk-lib/aws-imagebuilder';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -47,6 +48,7 @@ export class ImageStack extends Stack {
       ],
     });
     this.artifactBucket.grantRead(role);
+    acknowledgeImageFindings(role, this.artifactBucket);
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:GetParameter'],
@@ -97,8 +99,9 @@ export class ImageStack extends Stack {
         {
           region: Aws.REGION,
           amiDistributionConfiguration: {
-            name: `${name}-{{ imagebuilder:buildDate }}`,
-            amiTags: { 'taskboard:pipeline': name },
+            // Untyped in the L1: CloudFormation's own (PascalCase) property names.
+            Name: `${name}-{{ imagebuilder:buildDate }}`,
+            AmiTags: { 'taskboard:pipeline': name },
           },
           ssmParameterConfigurations: [{ parameterName: inputs.image_parameter_name, dataType: 'aws:ec2:image' }],
         },

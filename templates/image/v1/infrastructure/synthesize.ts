@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadImageInputs } from './image-inputs.ts';
 import { ImageStack } from './image-stack.ts';
 
@@ -16,6 +17,8 @@ export function synthesizeImage(options: SynthesizeImageOptions): { stack: Image
   const inputs = loadImageInputs(options.specPath);
   const stackName = `${inputs.pipeline_name}-image`;
   const app = new App({ outdir: join(options.outdir ?? 'cdk.out', stackName) });
+  // Same audit as the other templates: an unacknowledged AwsSolutions finding fails synthesis.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const stack = new ImageStack(app, stackName, {
     inputs,
     description: `Taskboard api image pipeline ${inputs.pipeline_name} (template-image v1)`,
