@@ -3,13 +3,17 @@ import type { IncomingMessage } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppConfig } from './config.ts';
+import { credentialsFromConfig } from './db/secrets.ts';
+import type { CredentialsProvider } from './db/credentials.ts';
 import { MIGRATIONS_DIR } from './db/migrations.ts';
+import { loadCaBundle } from './db/tls.ts';
 import { HttpProblem } from './http/problem.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { databasePlugin } from './plugins/database.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
+import { overloadPlugin } from './plugins/overload.ts';
 import { securityPlugin } from './plugins/security.ts';
 import { buildValidatorFactory } from './plugins/validation.ts';
 import { meRoutes } from './routes/me/index.ts';
@@ -47,6 +51,10 @@ export interface BuildAppOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Where the migrations readiness compares against live. @default prisma/migrations of this package */
   readonly migrationsDir?: string;
+  /** Database credentials. @default from config: DATABASE_URL, or the Secrets Manager secret */
+  readonly credentials?: CredentialsProvider;
+  /** Load sampling period of the overload plugin (tests shorten it). @default 1000 */
+  readonly overloadSampleIntervalMs?: number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -113,7 +121,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }
   await app.register(securityPlugin, { corsOrigins: config.corsOrigins });
   await app.register(openapiPlugin, { ui: config.docs });
-  await app.register(databasePlugin, { databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax });
+  if (config.overload) {
+    await app.register(overloadPlugin, { ...config.overload, sampleIntervalMs: options.overloadSampleIntervalMs });
+  } else {
+    app.decorate('overloaded', () => false);
+  }
+  await app.register(databasePlugin, {
+    credentials: options.credentials ?? credentialsFromConfig(config),
+    poolMax: config.databasePoolMax,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    maxLifetimeSeconds: config.databaseMaxLifetimeSeconds,
+    sslCa: config.databaseSslCaFile === undefined ? undefined : loadCaBundle(config.databaseSslCaFile),
+  });
   await app.register(authPlugin, { auth: config.auth });
 
   const idempotency = new IdempotencyStore(app.prisma, config.idempotencyTtlSeconds);

@@ -19,9 +19,32 @@ export interface AuthConfig {
   readonly jwksCacheTtlMs: number;
 }
 
+/** Thresholds past which @fastify/under-pressure sheds load (503 + Retry-After); 0 disables one. */
+export interface OverloadConfig {
+  readonly maxEventLoopDelayMs: number;
+  /** Event loop utilisation, 0..1. */
+  readonly maxEventLoopUtilization: number;
+  readonly maxHeapUsedBytes: number;
+  readonly maxRssBytes: number;
+  readonly retryAfterSeconds: number;
+}
+
 export interface AppConfig {
-  readonly databaseUrl: string;
+  /** Static connection string (local development, tests). Exactly one of this and databaseSecretId. */
+  readonly databaseUrl?: string;
+  /** Secrets Manager id (name or ARN) of the RDS secret: the EC2 path, where the password rotates. */
+  readonly databaseSecretId?: string;
+  /** Region of the Secrets Manager client. @default the instance's region from IMDSv2 */
+  readonly awsRegion?: string;
+  /** PEM CA bundle; when set, TLS to PostgreSQL is verify-full against it. */
+  readonly databaseSslCaFile?: string;
   readonly databasePoolMax: number;
+  /** Connections are replaced after this long (rotated credentials, failover, rebalancing); 0 = never. @default 0 */
+  readonly databaseMaxLifetimeSeconds?: number;
+  /** How long a request waits for a pooled connection (or a new one) before failing with 503. @default 5000 */
+  readonly databaseConnectTimeoutMs?: number;
+  /** @default no load shedding (tests, tools); loadAppConfig always sets it */
+  readonly overload?: OverloadConfig;
   readonly auth: AuthConfig;
   readonly corsOrigins: readonly string[];
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
@@ -39,6 +62,10 @@ export interface ServerConfig extends AppConfig {
   readonly port: number;
   /** Apply pending migrations before listening (local development; AWS runs them once per rollout). */
   readonly migrateOnStart: boolean;
+  /** After SIGTERM, keep serving (readiness 503) this long so the load balancer deregisters us. */
+  readonly drainWindowMs: number;
+  /** After the drain window, in-flight requests get this long before the process exits anyway. */
+  readonly shutdownDeadlineMs: number;
 }
 
 export class ConfigError extends Error {
@@ -46,12 +73,6 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-function required(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(`${name} is required but not set`);
-  return value;
-}
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]?.trim();
@@ -90,8 +111,40 @@ function httpUrl(name: string, value: string): string {
   return value.replace(/\/+$/, '');
 }
 
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function ratio(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || value > 1)
+    throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
+  return value;
+}
+
+/** `DATABASE_URL` or `DATABASE_SECRET_ID`, never both: one source of credentials. */
+function databaseSource(env: Env): Pick<AppConfig, 'databaseUrl' | 'databaseSecretId' | 'awsRegion'> {
+  const secretId = optional(env, 'DATABASE_SECRET_ID');
+  const awsRegion = optional(env, 'AWS_REGION');
+  if (awsRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(awsRegion)) {
+    throw new ConfigError(`AWS_REGION must be a region name like eu-west-1, got "${awsRegion}"`);
+  }
+  if (secretId === undefined) return { databaseUrl: databaseUrl(env), awsRegion };
+  if (optional(env, 'DATABASE_URL') !== undefined) {
+    throw new ConfigError('DATABASE_URL and DATABASE_SECRET_ID are both set: set only one');
+  }
+  if (!/^[A-Za-z0-9/_+=.@:-]{1,2048}$/.test(secretId)) {
+    throw new ConfigError('DATABASE_SECRET_ID must be a secret name or ARN');
+  }
+  return { databaseSecretId: secretId, awsRegion };
+}
+
 function databaseUrl(env: Env): string {
-  const value = required(env, 'DATABASE_URL');
+  const value = env.DATABASE_URL?.trim();
+  if (!value) throw new ConfigError('DATABASE_URL is required but not set (or set DATABASE_SECRET_ID)');
   let url: URL;
   try {
     url = new URL(value);
@@ -104,6 +157,13 @@ function databaseUrl(env: Env): string {
   }
   return value;
 }
+
+/**
+ * Defaults sized for an ALB/NLB target group with a deregistration delay of ~15 s; the systemd
+ * unit's TimeoutStopSec must exceed their sum (a test checks it).
+ */
+export const DEFAULT_DRAIN_WINDOW_MS = 20_000;
+export const DEFAULT_SHUTDOWN_DEADLINE_MS = 25_000;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -122,8 +182,18 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   return {
-    databaseUrl: databaseUrl(env),
+    ...databaseSource(env),
+    databaseSslCaFile: optional(env, 'DATABASE_SSL_CA_FILE'),
     databasePoolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 500),
+    databaseConnectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 60_000),
+    databaseMaxLifetimeSeconds: integer(env, 'DATABASE_MAX_LIFETIME_SECONDS', 900, 0, 86_400),
+    overload: {
+      maxEventLoopDelayMs: integer(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 60_000),
+      maxEventLoopUtilization: ratio(env, 'OVERLOAD_MAX_EVENT_LOOP_UTILIZATION', 0.98),
+      maxHeapUsedBytes: integer(env, 'OVERLOAD_MAX_HEAP_USED_BYTES', 0, 0, 68_719_476_736),
+      maxRssBytes: integer(env, 'OVERLOAD_MAX_RSS_BYTES', 0, 0, 68_719_476_736),
+      retryAfterSeconds: integer(env, 'OVERLOAD_RETRY_AFTER_SECONDS', 5, 1, 600),
+    },
     auth: {
       issuers,
       clientIds,
@@ -151,5 +221,7 @@ export function loadServerConfig(env: Env = process.env): ServerConfig {
     host: env.HOST?.trim() || '0.0.0.0',
     port: integer(env, 'PORT', 3000, 0, 65_535),
     migrateOnStart: boolean(env, 'MIGRATE_ON_START', false),
+    drainWindowMs: integer(env, 'DRAIN_WINDOW_MS', DEFAULT_DRAIN_WINDOW_MS, 0, 600_000),
+    shutdownDeadlineMs: integer(env, 'SHUTDOWN_DEADLINE_MS', DEFAULT_SHUTDOWN_DEADLINE_MS, 1_000, 600_000),
   };
 }

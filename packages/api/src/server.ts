@@ -1,51 +1,105 @@
 /**
- * Process entry: configuration → (optional) migrations → listen → graceful shutdown.
- * On SIGTERM/SIGINT readiness fails at once, in-flight requests finish and the process
- * exits 0; a second signal or the deadline forces exit.
+ * Process entry: configuration → credentials → (optional) migrations → listen → graceful drain.
+ *
+ * On SIGTERM (instance refresh, scale-in) or SIGINT: readiness answers 503 at once, the server
+ * keeps serving for DRAIN_WINDOW_MS while the load balancer deregisters the instance, then stops
+ * accepting, lets in-flight requests finish, closes keep-alive sockets and the pool, and exits 0.
+ * A second signal, or SHUTDOWN_DEADLINE_MS after the window, forces exit 1 with a logged reason.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from './app.ts';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.ts';
+import { connectionUrl, type CredentialsProvider } from './db/credentials.ts';
 import { migrateDeploy } from './db/migrations.ts';
+import { credentialsFromConfig } from './db/secrets.ts';
+import { describeTlsFailure } from './db/tls.ts';
 
-const SHUTDOWN_DEADLINE_MS = 25_000;
+const EX_CONFIG = 78;
+
+function stopOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    console.error(`taskboard-api: configuration error: ${error.message}`);
+    process.exit(EX_CONFIG);
+  }
+  throw error;
+}
+
+/** The URL migrations use; with a CA bundle, libpq-style verify-full (pg reads sslrootcert). */
+function migrationUrl(config: ServerConfig, url: string): string {
+  if (config.databaseSslCaFile === undefined) return url;
+  return `${url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(config.databaseSslCaFile)}`;
+}
 
 async function main(): Promise<void> {
   let config: ServerConfig;
+  let credentials: CredentialsProvider;
   try {
     config = loadServerConfig();
+    credentials = credentialsFromConfig(config);
+    // A secret that is missing, unreadable or malformed stops start-up here, named (never echoed).
+    await credentials.current();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`taskboard-api: configuration error: ${error.message}`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
+    stopOnConfigError(error);
   }
   if (config.migrateOnStart) {
-    const applied = await migrateDeploy(config.databaseUrl);
+    const applied = await migrateDeploy(migrationUrl(config, connectionUrl(await credentials.current())));
     if (applied.length > 0) console.log(JSON.stringify({ level: 30, msg: 'applied migrations', applied }));
   }
-  const app = await buildApp({ config });
+  const app = await buildApp({ config, credentials }).catch(stopOnConfigError);
+
+  // One connection before listening: a wrong CA bundle or host name is a deployment mistake and
+  // stops start-up; an unreachable database is an outage, which readiness reports instead.
+  try {
+    await app.database.pool.query('SELECT 1');
+  } catch (error) {
+    const params = credentials.cached();
+    const tls =
+      config.databaseSslCaFile !== undefined && params !== undefined
+        ? describeTlsFailure(error, { caFile: config.databaseSslCaFile, host: params.host, port: params.port })
+        : undefined;
+    if (tls !== undefined) {
+      console.error(`taskboard-api: configuration error: ${tls}`);
+      process.exit(EX_CONFIG);
+    }
+    app.log.warn({ err: error }, 'database not reachable at start-up; readiness will report it');
+  }
+
+  // While draining, ask clients to open their next request elsewhere.
+  app.addHook('onSend', async (_request, reply) => {
+    if (app.draining) reply.header('connection', 'close');
+  });
+
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
-      app.log.warn({ signal }, 'second signal: exiting now');
+      app.log.warn({ signal, reason: 'second signal' }, 'second signal during shutdown: exiting now');
       process.exit(1);
     }
     stopping = true;
     app.draining = true;
-    app.log.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => {
-      app.log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown deadline passed: exiting');
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS);
-    deadline.unref();
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'error while closing');
+    app.log.info({ signal, drainWindowMs: config.drainWindowMs }, 'draining: readiness fails, still serving');
+    void (async () => {
+      await sleep(config.drainWindowMs);
+      const deadline = setTimeout(() => {
+        app.log.error(
+          { reason: 'deadline', shutdownDeadlineMs: config.shutdownDeadlineMs },
+          'shutdown deadline passed with requests still in flight: exiting',
+        );
         process.exit(1);
-      },
-    );
+      }, config.shutdownDeadlineMs);
+      deadline.unref();
+      app.log.info('drain window over: closing the listener and finishing in-flight requests');
+      try {
+        // Stops accepting, answers 503 on kept-alive sockets, closes idle ones
+        // (forceCloseConnections: 'idle'), waits for in-flight requests, then closes the pool.
+        await app.close();
+        app.log.info('shut down cleanly');
+        process.exit(0);
+      } catch (error) {
+        app.log.error({ err: error, reason: 'close failed' }, 'error while closing');
+        process.exit(1);
+      }
+    })();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -17,7 +17,7 @@ t.test('defaults', async (t) => {
 
 t.test('a missing or malformed variable is named, a secret is never echoed', async (t) => {
   const cases: [Record<string, string | undefined>, RegExp][] = [
-    [{ ...valid, DATABASE_URL: undefined }, /DATABASE_URL is required/],
+    [{ ...valid, DATABASE_URL: undefined }, /DATABASE_URL is required but not set \(or set DATABASE_SECRET_ID\)/],
     [{ ...valid, DATABASE_URL: 'not a url with secret-password' }, /^DATABASE_URL is not a valid URL$/],
     [{ ...valid, DATABASE_URL: 'mysql://u:p@h/d' }, /DATABASE_URL must start with postgresql/],
     [{ ...valid, AUTH_ISSUERS: '' }, /AUTH_ISSUERS is required/],
@@ -36,4 +36,62 @@ t.test('a missing or malformed variable is named, a secret is never echoed', asy
   t.throws(() => loadServerConfig({ ...valid, DATABASE_URL: 'not a url with secret-password' }), {
     message: /^(?!.*secret-password)/,
   });
+});
+
+t.test('runtime defaults: drain, deadline, pool, overload thresholds', async (t) => {
+  const config = loadServerConfig(valid);
+  t.equal(config.drainWindowMs, 20_000);
+  t.equal(config.shutdownDeadlineMs, 25_000);
+  t.equal(config.databaseConnectTimeoutMs, 5_000);
+  t.equal(config.databaseMaxLifetimeSeconds, 900);
+  t.equal(config.databaseSecretId, undefined);
+  t.equal(config.databaseSslCaFile, undefined);
+  t.same(config.overload, {
+    maxEventLoopDelayMs: 1_000,
+    maxEventLoopUtilization: 0.98,
+    maxHeapUsedBytes: 0,
+    maxRssBytes: 0,
+    retryAfterSeconds: 5,
+  });
+});
+
+t.test('DATABASE_SECRET_ID replaces DATABASE_URL; region and CA file are read', async (t) => {
+  const config = loadServerConfig({
+    ...valid,
+    DATABASE_URL: undefined,
+    DATABASE_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:taskboard/db-AbCdEf',
+    AWS_REGION: 'eu-west-1',
+    DATABASE_SSL_CA_FILE: '/etc/pki/rds/global-bundle.pem',
+    DATABASE_POOL_MAX: '20',
+    DRAIN_WINDOW_MS: '1500',
+    SHUTDOWN_DEADLINE_MS: '5000',
+    OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: '0.9',
+  });
+  t.equal(config.databaseUrl, undefined);
+  t.equal(config.databaseSecretId, 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:taskboard/db-AbCdEf');
+  t.equal(config.awsRegion, 'eu-west-1');
+  t.equal(config.databaseSslCaFile, '/etc/pki/rds/global-bundle.pem');
+  t.equal(config.databasePoolMax, 20);
+  t.equal(config.drainWindowMs, 1500);
+  t.equal(config.shutdownDeadlineMs, 5000);
+  t.equal(config.overload?.maxEventLoopUtilization, 0.9);
+});
+
+t.test('runtime variables are validated and named', async (t) => {
+  const cases: [Record<string, string | undefined>, RegExp][] = [
+    [{ ...valid, DATABASE_SECRET_ID: 'taskboard/db' }, /DATABASE_URL and DATABASE_SECRET_ID are both set/],
+    [{ ...valid, DATABASE_URL: undefined, DATABASE_SECRET_ID: 'bad secret id!' }, /DATABASE_SECRET_ID must be/],
+    [{ ...valid, AWS_REGION: 'Europe' }, /AWS_REGION must be a region name/],
+    [{ ...valid, DRAIN_WINDOW_MS: '-1' }, /DRAIN_WINDOW_MS must be a whole number/],
+    [{ ...valid, SHUTDOWN_DEADLINE_MS: '10' }, /SHUTDOWN_DEADLINE_MS must be between 1000 and 600000/],
+    [{ ...valid, DATABASE_CONNECT_TIMEOUT_MS: '5' }, /DATABASE_CONNECT_TIMEOUT_MS must be between/],
+    [
+      { ...valid, OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: '1.5' },
+      /OVERLOAD_MAX_EVENT_LOOP_UTILIZATION must be a number from 0 to 1/,
+    ],
+    [{ ...valid, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: 'soon' }, /OVERLOAD_MAX_EVENT_LOOP_DELAY_MS must be a whole number/],
+  ];
+  for (const [env, message] of cases) {
+    t.throws(() => loadServerConfig(env), { name: 'ConfigError', message });
+  }
 });

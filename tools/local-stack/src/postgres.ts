@@ -9,6 +9,8 @@ export interface EmbeddedPostgresOptions {
   readonly dataDir?: string;
   /** @default a free port */
   readonly port?: number;
+  /** Extra server flags, e.g. `['-c', 'ssl=on']`. @default none */
+  readonly postgresFlags?: readonly string[];
   /** Receives the server's log lines. @default discard */
   readonly onLog?: (line: string) => void;
 }
@@ -65,6 +67,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       'listen_addresses=127.0.0.1',
       // Throwaway test clusters trade durability for speed; a kept data directory does not.
       ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off']),
+      ...(options.postgresFlags ?? []),
     ],
     onLog: (message: unknown) => options.onLog?.(String(message)),
     onError: (message: unknown) => options.onLog?.(String(message)),

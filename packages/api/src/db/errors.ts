@@ -1,5 +1,7 @@
 /** Errors that mean "the database cannot be reached right now", answered with 503 + Retry-After. */
 const UNAVAILABLE_CODES = new Set([
+  'P1000',
+  '28P01',
   'P1001',
   'P1002',
   'P1008',
@@ -21,7 +23,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const message = (error as { message?: unknown }).message;
   if (
     typeof message === 'string' &&
-    /ECONNREFUSED|Connection terminated|connection timeout|DatabaseNotReachable|the database system is (shutting down|starting up)/i.test(
+    /ECONNREFUSED|Connection terminated|not queryable|connection timeout|DatabaseNotReachable|the database system is (shutting down|starting up)/i.test(
       message,
     )
   ) {

@@ -1,39 +1,215 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import pg from 'pg';
+import { staticCredentials, type ConnectionParams, type CredentialsProvider } from '../db/credentials.ts';
+import { verifyFullTls } from '../db/tls.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     prisma: PrismaClient;
+    database: DatabaseHandle;
   }
 }
 
+export interface DatabaseHandle {
+  readonly pool: CredentialPool;
+  readonly credentials: CredentialsProvider;
+}
+
 export interface DatabaseOptions {
-  readonly databaseUrl: string;
+  /** A static connection string; ignored when `credentials` is given. */
+  readonly databaseUrl?: string;
+  /** Where each new connection gets its user, password, host, port and database. */
+  readonly credentials?: CredentialsProvider;
   /** Connections per process; see docs/capacity.md for how it relates to RDS max_connections. */
   readonly poolMax: number;
+  /** PEM CA bundle: TLS with verify-full against it. @default no TLS */
+  readonly sslCa?: string;
+  /** How long to wait for a connection (pooled or new) before failing. @default 5000 */
+  readonly connectTimeoutMs?: number;
+  /** Replace connections after this long, so new credentials and failovers are picked up. @default 0 (never) */
+  readonly maxLifetimeSeconds?: number;
+  /** Re-reads of the credentials after PostgreSQL rejects the password. @default 3 */
+  readonly authRetries?: number;
+  /** First back-off between those re-reads, doubled each time. @default 250 */
+  readonly authRetryDelayMs?: number;
+  readonly log?: FastifyBaseLogger;
 }
 
-export function createPrismaClient(options: DatabaseOptions): PrismaClient {
-  const adapter = new PrismaPg({
-    connectionString: options.databaseUrl,
+/** The failed connection was a rejected password (invalid_password) or role (invalid_authorization). */
+export function isAuthenticationFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '28P01' || code === '28000';
+}
+
+/**
+ * The database could not be reached with valid credentials right now. Carries statusCode 503,
+ * so the error handler answers 503 + Retry-After (Prisma passes errors thrown by the pool
+ * through unchanged).
+ */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+  readonly statusCode = 503;
+}
+
+export interface CredentialPoolOptions {
+  readonly credentials: CredentialsProvider;
+  readonly max: number;
+  readonly sslCa?: string;
+  readonly connectTimeoutMs: number;
+  readonly maxLifetimeSeconds?: number;
+  readonly authRetries: number;
+  readonly authRetryDelayMs: number;
+  readonly log?: FastifyBaseLogger;
+}
+
+type ConnectCallback = (
+  err: Error | undefined,
+  client: pg.PoolClient | undefined,
+  done: (release?: unknown) => void,
+) => void;
+
+/**
+ * A pg pool whose new connections take the provider's current credentials, and which, when
+ * PostgreSQL rejects them (password rotated), re-reads the provider and connects again, a
+ * bounded number of times. Connections already open keep working (PostgreSQL does not end
+ * sessions when a password changes), so in-flight requests are not disturbed.
+ */
+export class CredentialPool extends pg.Pool {
+  readonly credentials: CredentialsProvider;
+  /** How many times a rejected password made us re-read the credentials. */
+  authRefreshes = 0;
+  readonly #settings: CredentialPoolOptions;
+
+  constructor(settings: CredentialPoolOptions) {
+    const { credentials, sslCa, log } = settings;
+    // pg-pool builds each connection with `new Client(options)`, synchronously; connect()
+    // below has loaded the credentials by then, so the cache is always filled.
+    class CredentialClient extends pg.Client {
+      constructor(config: pg.ClientConfig) {
+        const params: ConnectionParams | undefined = credentials.cached();
+        if (params === undefined) throw new Error('database credentials are not loaded');
+        super({
+          ...config,
+          user: params.user,
+          password: params.password,
+          host: params.host,
+          port: params.port,
+          database: params.database,
+          ssl: sslCa === undefined ? false : verifyFullTls(sslCa, params.host),
+        });
+        // Prisma's adapter leaves a checked-out connection without an 'error' listener for a
+        // moment around transaction end; a backend terminated then (failover, rotation, admin)
+        // would crash the process. The pool still drops the dead client when it is released.
+        this.on('error', (error: Error) => log?.warn({ err: error }, 'database connection failed'));
+      }
+    }
+    super({
+      max: settings.max,
+      // Fail fast when the pool is exhausted or the server is gone, instead of queueing forever.
+      connectionTimeoutMillis: settings.connectTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      maxLifetimeSeconds: settings.maxLifetimeSeconds ?? 0,
+      statement_timeout: 15_000,
+      Client: CredentialClient as unknown as new () => pg.ClientBase,
+    });
+    this.credentials = credentials;
+    this.#settings = settings;
+    // An idle connection that dies (failover, pg_terminate_backend) is dropped by the pool; log it.
+    this.on('error', (error) => settings.log?.warn({ err: error }, 'idle database connection failed'));
+  }
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    const connected = this.#connectWithFreshCredentials();
+    if (!callback) return connected;
+    connected.then(
+      (client) => callback(undefined, client, (release?: unknown) => client.release(release as Error | undefined)),
+      (error: Error) => callback(error, undefined, () => undefined),
+    );
+  }
+
+  async #connectWithFreshCredentials(): Promise<pg.PoolClient> {
+    const { authRetries, authRetryDelayMs, log } = this.#settings;
+    try {
+      await this.credentials.current();
+    } catch (error) {
+      log?.error({ err: error, source: this.credentials.source }, 'database credentials cannot be loaded');
+      throw new DatabaseUnavailableError(`database credentials cannot be loaded from ${this.credentials.source}`, {
+        cause: error,
+      });
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await super.connect();
+      } catch (error) {
+        if (!isAuthenticationFailure(error)) throw error;
+        if (attempt >= authRetries) {
+          log?.error(
+            { attempts: attempt + 1, source: this.credentials.source },
+            'database still rejects the credentials',
+          );
+          throw new DatabaseUnavailableError('the database rejected the credentials', { cause: error });
+        }
+        // Rotation may have changed the password before the secret's current version moved:
+        // back off, then read again.
+        if (attempt > 0) await sleep(authRetryDelayMs * 2 ** (attempt - 1));
+        this.authRefreshes++;
+        log?.warn(
+          { attempt: attempt + 1, source: this.credentials.source },
+          'database rejected the credentials: re-reading them',
+        );
+        try {
+          await this.credentials.refresh();
+        } catch (refreshError) {
+          throw new DatabaseUnavailableError(`database credentials cannot be re-read from ${this.credentials.source}`, {
+            cause: refreshError,
+          });
+        }
+      }
+    }
+  }
+}
+
+export function createDatabase(options: DatabaseOptions): { prisma: PrismaClient; pool: CredentialPool } {
+  const credentials = options.credentials ?? staticCredentials(requiredUrl(options.databaseUrl));
+  const pool = new CredentialPool({
+    credentials,
     max: options.poolMax,
-    // Fail fast when the pool is exhausted or the server is gone instead of queueing forever.
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: 15_000,
+    sslCa: options.sslCa,
+    connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+    maxLifetimeSeconds: options.maxLifetimeSeconds,
+    authRetries: options.authRetries ?? 3,
+    authRetryDelayMs: options.authRetryDelayMs ?? 250,
+    log: options.log,
   });
-  return new PrismaClient({ adapter });
+  return { prisma: new PrismaClient({ adapter: new PrismaPg(pool) }), pool };
 }
 
-/** A Prisma client per app, connected lazily on the first query; closed with the app. */
+function requiredUrl(url: string | undefined): string {
+  if (url === undefined) throw new Error('the database plugin needs databaseUrl or credentials');
+  return url;
+}
+
+/** Kept for callers that only need a client for a connection string. */
+export function createPrismaClient(options: DatabaseOptions): PrismaClient {
+  return createDatabase(options).prisma;
+}
+
+/** A Prisma client per app over a credential-aware pool, connected lazily; closed with the app. */
 export const databasePlugin = fp(
   async (app: FastifyInstance, options: DatabaseOptions) => {
-    const prisma = createPrismaClient(options);
+    const { prisma, pool } = createDatabase({ ...options, log: options.log ?? app.log });
     app.decorate('prisma', prisma);
+    app.decorate('database', { pool, credentials: pool.credentials });
     app.addHook('onClose', async () => {
       await prisma.$disconnect();
+      // Prisma leaves a pool it was given open.
+      if (!pool.ending) await pool.end();
     });
   },
   { name: 'database' },

@@ -60,23 +60,31 @@ export const healthPlugin = fp(
         },
       },
       async (request, reply) => {
-        let database: 'ok' | 'failing' = 'ok';
+        const draining = app.draining;
+        const overloaded = app.overloaded();
+        let database: 'ok' | 'failing' | 'skipped' = 'ok';
         let migrations: 'ok' | 'failing' | 'skipped' = 'skipped';
-        try {
-          await app.prisma.$queryRaw`SELECT 1`;
-          migrations = (await migrationsUpToDate()) ? 'ok' : 'failing';
-        } catch (error) {
-          // A missing _prisma_migrations table means "not migrated", not "database down".
-          const missingTable = (error as { message?: string }).message?.includes('_prisma_migrations') ?? false;
-          if (missingTable) migrations = 'failing';
-          else database = 'failing';
-          request.log.warn({ err: error }, 'readiness check failed');
-        }
-        const ok = database === 'ok' && migrations === 'ok' && !app.draining;
+        // Draining or overloaded answers at once: the load balancer must stop sending traffic
+        // now, and an overloaded process should not spend a query on the check.
+        if (draining || overloaded) database = 'skipped';
+        else
+          try {
+            await app.prisma.$queryRaw`SELECT 1`;
+            migrations = (await migrationsUpToDate()) ? 'ok' : 'failing';
+          } catch (error) {
+            // A missing _prisma_migrations table means "not migrated", not "database down".
+            const missingTable = (error as { message?: string }).message?.includes('_prisma_migrations') ?? false;
+            if (missingTable) migrations = 'failing';
+            else database = 'failing';
+            request.log.warn({ err: error }, 'readiness check failed');
+          }
+        // Overload shows as 503 with the checks skipped (the schema has no field for it yet).
+        if (overloaded) request.log.warn('readiness: overloaded');
+        const ok = database === 'ok' && migrations === 'ok' && !draining && !overloaded;
         return reply
           .code(ok ? 200 : 503)
           .header('cache-control', 'no-store')
-          .send({ status: ok ? 'ok' : 'unavailable', checks: { database, migrations, draining: app.draining } });
+          .send({ status: ok ? 'ok' : 'unavailable', checks: { database, migrations, draining } });
       },
     );
   },

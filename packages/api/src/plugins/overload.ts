@@ -1,0 +1,49 @@
+import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { OverloadConfig } from '../config.ts';
+import { HttpProblem } from '../http/problem.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** True while a load threshold is exceeded (requests are being shed); false without this plugin. */
+    overloaded(): boolean;
+  }
+}
+
+export interface OverloadOptions extends OverloadConfig {
+  /** How often load is sampled. @default 1000 */
+  readonly sampleIntervalMs?: number;
+}
+
+/**
+ * Sheds load with 503 + Retry-After (as problem+json) once the event loop lags or memory passes a
+ * limit, so queued requests fail fast instead of timing out behind a stalled loop. Health routes
+ * are never shed: liveness must keep answering, and readiness reports the pressure itself so the
+ * load balancer sends traffic elsewhere.
+ */
+export const overloadPlugin = fp(
+  async (app: FastifyInstance, options: OverloadOptions) => {
+    const retryAfter = String(options.retryAfterSeconds);
+    // under-pressure sends what the handler returns (an error goes to our error handler, which
+    // answers problem+json); undefined lets the request through. Its types only allow void.
+    const shed = (request: FastifyRequest, _reply: unknown, type: string, value: number | undefined) => {
+      if (request.url.startsWith('/health/')) return undefined;
+      request.log.warn({ type, value }, 'overloaded: shedding request');
+      return new HttpProblem('unavailable', 'The server is overloaded; try again shortly', {
+        headers: { 'retry-after': retryAfter },
+      });
+    };
+    await app.register(underPressure, {
+      maxEventLoopDelay: options.maxEventLoopDelayMs,
+      maxEventLoopUtilization: options.maxEventLoopUtilization,
+      maxHeapUsedBytes: options.maxHeapUsedBytes,
+      maxRssBytes: options.maxRssBytes,
+      sampleInterval: options.sampleIntervalMs ?? 1_000,
+      retryAfter: options.retryAfterSeconds,
+      pressureHandler: shed as unknown as FastifyUnderPressureOptions['pressureHandler'],
+    });
+    app.decorate('overloaded', () => app.isUnderPressure());
+  },
+  { name: 'overload', dependencies: ['errors'] },
+);
