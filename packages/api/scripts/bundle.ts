@@ -15,30 +15,31 @@ const API_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = join(API_DIR, 'dist', 'artifact');
 const UNIT_FILE = join(API_DIR, 'deploy', 'taskboard-api.service');
 
-/** Entry of migrate.js: DATABASE_URL, or DATABASE_SECRET_ID (an RDS secret) read with the AWS CLI on the instance. */
+/**
+ * Entry of migrate.js: the same configuration as the server (DATABASE_URL, or DATABASE_SECRET_ID
+ * read through the app's own Secrets Manager provider, and DATABASE_SSL_CA_FILE for verify-full),
+ * so a rollout migrates with exactly the credentials and TLS settings the instances will use.
+ */
 const MIGRATE_ENTRY = `
-import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connectionUrl } from '../src/db/credentials.ts';
+import { credentialsFromConfig } from '../src/db/secrets.ts';
 import { migrateDeploy } from '../src/db/migrations.ts';
 
-function databaseUrl() {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const secretId = process.env.DATABASE_SECRET_ID;
-  if (!secretId) return undefined;
-  const text = execFileSync('aws', ['secretsmanager', 'get-secret-value', '--secret-id', secretId,
-    '--query', 'SecretString', '--output', 'text'], { encoding: 'utf8' });
-  const s = JSON.parse(text);
-  const ca = process.env.DATABASE_SSL_ROOT_CERT ?? '/etc/pki/rds/global-bundle.pem';
-  return 'postgresql://' + encodeURIComponent(s.username) + ':' + encodeURIComponent(s.password) + '@' + s.host +
-    ':' + (s.port ?? 5432) + '/' + encodeURIComponent(s.dbname ?? 'postgres') +
-    '?sslmode=verify-full&sslrootcert=' + encodeURIComponent(ca);
-}
-
-const url = databaseUrl();
-if (!url) {
+const env = process.env;
+if (!env.DATABASE_URL && !env.DATABASE_SECRET_ID) {
   console.error('migrate: set DATABASE_URL or DATABASE_SECRET_ID');
   process.exit(2);
+}
+const params = await credentialsFromConfig({
+  databaseUrl: env.DATABASE_URL,
+  databaseSecretId: env.DATABASE_SECRET_ID,
+  awsRegion: env.AWS_REGION,
+}).current();
+let url = connectionUrl(params);
+if (env.DATABASE_SSL_CA_FILE) {
+  url += (url.includes('?') ? '&' : '?') + 'sslmode=verify-full&sslrootcert=' + encodeURIComponent(env.DATABASE_SSL_CA_FILE);
 }
 const applied = await migrateDeploy(url, join(dirname(fileURLToPath(import.meta.url)), 'migrations'));
 console.log(applied.length === 0 ? 'No pending migrations.' : 'Applied: ' + applied.join(', '));

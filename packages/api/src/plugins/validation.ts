@@ -22,9 +22,18 @@ export const buildValidatorFactory = (): ValidatorFactory => (externalSchemas) =
   };
   const bodies = make(false);
   const text = make('array');
+  // Routes share many schemas (params, pages, the same body under POST and PUT): compile each once.
+  const compiled = new Map<string, ReturnType<FastifySchemaCompiler<FastifySchema>>>();
   return ({ schema, httpPart }) => {
-    const validate = (httpPart === 'body' ? bodies : text).compile(schema as object);
-    return validate as ReturnType<FastifySchemaCompiler<FastifySchema>>;
+    const key = `${httpPart === 'body' ? 'body' : 'text'}:${JSON.stringify(schema)}`;
+    let validate = compiled.get(key);
+    if (validate === undefined) {
+      validate = (httpPart === 'body' ? bodies : text).compile(schema as object) as ReturnType<
+        FastifySchemaCompiler<FastifySchema>
+      >;
+      compiled.set(key, validate);
+    }
+    return validate;
   };
 };
 
