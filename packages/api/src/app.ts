@@ -10,7 +10,8 @@ import { loadCaBundle } from './db/tls.ts';
 import { HttpProblem } from './http/problem.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { databasePlugin } from './plugins/database.ts';
-import { errorsPlugin } from './plugins/errors.ts';
+import { errorsPlugin, sendProblem } from './plugins/errors.ts';
+import { OneLinePerRequest } from './plugins/request-log.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { overloadPlugin } from './plugins/overload.ts';
@@ -105,16 +106,23 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         buildSerializer: buildMemoisedSerializerFactory() as never,
       },
     },
-    // One log line per request (below) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest({ requestIdLogLabel: 'requestId' }),
+    // Router-level rejections (over-long parameters, malformed URL encoding) never reach the
+    // error handler; answer them as problem+json too.
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(
+        request,
+        reply,
+        new HttpProblem('validation', 'The request URL is not valid', {
+          errors: [{ path: '/path', message: error.message }],
+        }),
+      );
+    },
   });
 
   app.decorateRequest('principal', null as never);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   });
 
   await app.register(errorsPlugin);

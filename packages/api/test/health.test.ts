@@ -12,7 +12,10 @@ t.test('readiness is 200 when the database is reachable and migrated', async (t)
   const app = await buildTestApp(t);
   const response = await app.inject({ method: 'GET', url: '/health/ready' });
   t.equal(response.statusCode, 200);
-  t.same(json(response), { status: 'ok', checks: { database: 'ok', migrations: 'ok', draining: false } });
+  t.same(json(response), {
+    status: 'ok',
+    checks: { database: 'ok', migrations: 'ok', draining: false, overloaded: false },
+  });
 });
 
 t.test('readiness is 503 when migrations are not applied', async (t) => {

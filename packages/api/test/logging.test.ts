@@ -32,7 +32,7 @@ t.test('logs are JSON lines with the request id, and never carry the token', asy
   });
   const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   t.ok(
-    entries.some((entry) => entry.reqId === 'log-test-1'),
+    entries.some((entry) => entry.requestId === 'log-test-1'),
     'request id on each line',
   );
   const token = headers.authorization.slice('Bearer '.length);

@@ -23,12 +23,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const message = (error as { message?: unknown }).message;
   if (
     typeof message === 'string' &&
-    /ECONNREFUSED|Connection terminated|not queryable|connection timeout|DatabaseNotReachable|the database system is (shutting down|starting up)/i.test(
+    /ECONNREFUSED|Connection terminated|not queryable|terminating connection due to administrator command|connection timeout|DatabaseNotReachable|the database system is (shutting down|starting up)/i.test(
       message,
     )
   ) {
     return true;
   }
+  // Prisma wraps driver errors (e.g. P2039) and keeps PostgreSQL's SQLSTATE in meta.
+  const original = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }).meta
+    ?.driverAdapterError?.cause?.originalCode;
+  if (original !== undefined && UNAVAILABLE_CODES.has(original)) return true;
   return cause !== undefined && cause !== error && isDatabaseUnavailable(cause);
 }
 

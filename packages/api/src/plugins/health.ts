@@ -14,7 +14,9 @@ const Check = Type.Union([Type.Literal('ok'), Type.Literal('failing'), Type.Lite
 const HealthSchema = Type.Object(
   {
     status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
-    checks: Type.Optional(Type.Object({ database: Check, migrations: Check, draining: Type.Boolean() })),
+    checks: Type.Optional(
+      Type.Object({ database: Check, migrations: Check, draining: Type.Boolean(), overloaded: Type.Boolean() }),
+    ),
   },
   { title: 'Health' },
 );
@@ -78,13 +80,12 @@ export const healthPlugin = fp(
             else database = 'failing';
             request.log.warn({ err: error }, 'readiness check failed');
           }
-        // Overload shows as 503 with the checks skipped (the schema has no field for it yet).
         if (overloaded) request.log.warn('readiness: overloaded');
         const ok = database === 'ok' && migrations === 'ok' && !draining && !overloaded;
         return reply
           .code(ok ? 200 : 503)
           .header('cache-control', 'no-store')
-          .send({ status: ok ? 'ok' : 'unavailable', checks: { database, migrations, draining } });
+          .send({ status: ok ? 'ok' : 'unavailable', checks: { database, migrations, draining, overloaded } });
       },
     );
   },

@@ -1,6 +1,9 @@
 import { Type, type Static } from 'typebox';
 import { Timestamp, UserId, Uuid } from './common.ts';
 
+/** PostgreSQL text cannot hold NUL; reject it as a validation error instead of failing the write. */
+const NO_NUL = '^[^\\u0000]*$';
+
 const readOnly = <T extends object>(schema: T): T => ({ ...schema, readOnly: true });
 
 export const ProjectRoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('member')], {
@@ -14,8 +17,8 @@ export const TaskPrioritySchema = Type.Union([
   Type.Literal('urgent'),
 ]);
 
-const ProjectName = Type.String({ minLength: 1, maxLength: 200 });
-const ProjectDescription = Type.Union([Type.String({ maxLength: 5000 }), Type.Null()]);
+const ProjectName = Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL });
+const ProjectDescription = Type.Union([Type.String({ maxLength: 5000, pattern: NO_NUL }), Type.Null()]);
 
 export const ProjectInputSchema = Type.Object(
   {
@@ -63,8 +66,8 @@ export const MemberInputSchema = Type.Object(
   },
 );
 
-const TaskTitle = Type.String({ minLength: 1, maxLength: 500 });
-const TaskDescription = Type.Union([Type.String({ maxLength: 10000 }), Type.Null()]);
+const TaskTitle = Type.String({ minLength: 1, maxLength: 500, pattern: NO_NUL });
+const TaskDescription = Type.Union([Type.String({ maxLength: 10000, pattern: NO_NUL }), Type.Null()]);
 const Assignee = Type.Union([UserId, Type.Null()], { description: 'A member of the project, or null.' });
 const DueDate = Type.Union([Type.String({ format: 'date' }), Type.Null()], {
   description: 'A calendar date, YYYY-MM-DD.',

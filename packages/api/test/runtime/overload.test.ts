@@ -25,7 +25,7 @@ t.test(
     for (let i = 0; i < 50 && app.overloaded(); i++) await sleep(100);
     const calm = await app.inject({ method: 'GET', url: '/health/ready' });
     t.equal(calm.statusCode, 200);
-    t.same(json(calm).checks, { database: 'ok', migrations: 'ok', draining: false });
+    t.same(json(calm).checks, { database: 'ok', migrations: 'ok', draining: false, overloaded: false });
 
     // Stall the loop well past the threshold; the next sample (every 100 ms here) sees it.
     const busyUntil = Date.now() + 1_500;
@@ -48,7 +48,7 @@ t.test(
     t.equal(ready.statusCode, 503);
     t.same(json(ready), {
       status: 'unavailable',
-      checks: { database: 'skipped', migrations: 'skipped', draining: false },
+      checks: { database: 'skipped', migrations: 'skipped', draining: false, overloaded: true },
     });
   },
 );

@@ -167,6 +167,7 @@ export interface GetLivenessResponse {
     database: 'ok' | 'failing' | 'skipped';
     migrations: 'ok' | 'failing' | 'skipped';
     draining: boolean;
+    overloaded: boolean;
   };
 }
 
@@ -192,6 +193,7 @@ export interface GetReadinessResponse {
     database: 'ok' | 'failing' | 'skipped';
     migrations: 'ok' | 'failing' | 'skipped';
     draining: boolean;
+    overloaded: boolean;
   };
 }
 
