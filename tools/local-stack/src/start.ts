@@ -94,6 +94,8 @@ async function main(): Promise<void> {
       HOST: process.env.HOST ?? '127.0.0.1',
       PORT: String(API_PORT),
       MIGRATE_ON_START: process.env.MIGRATE_ON_START ?? 'true',
+      // No load balancer to drain from locally: Ctrl-C should stop at once.
+      DRAIN_WINDOW_MS: process.env.DRAIN_WINDOW_MS ?? '0',
       CORS_ORIGINS: process.env.CORS_ORIGINS ?? 'http://localhost:5173,http://127.0.0.1:5173,http://localhost:4173',
     },
   });

@@ -104,7 +104,7 @@ export class CredentialPool extends pg.Pool {
         // Prisma's adapter leaves a checked-out connection without an 'error' listener for a
         // moment around transaction end; a backend terminated then (failover, rotation, admin)
         // would crash the process. The pool still drops the dead client when it is released.
-        this.on('error', (error: Error) => log?.warn({ err: error }, 'database connection failed'));
+        this.on('error', (error: Error) => log?.warn(connectionError(error), 'database connection failed'));
       }
     }
     super({
@@ -119,7 +119,7 @@ export class CredentialPool extends pg.Pool {
     this.credentials = credentials;
     this.#settings = settings;
     // An idle connection that dies (failover, pg_terminate_backend) is dropped by the pool; log it.
-    this.on('error', (error) => settings.log?.warn({ err: error }, 'idle database connection failed'));
+    this.on('error', (error) => settings.log?.warn(connectionError(error), 'idle database connection failed'));
   }
 
   override connect(): Promise<pg.PoolClient>;
@@ -214,3 +214,8 @@ export const databasePlugin = fp(
   },
   { name: 'database' },
 );
+
+/** What to log of a connection error: pg attaches the whole client object to it, which is noise. */
+function connectionError(error: Error): { error: { message: string; code?: string } } {
+  return { error: { message: error.message, code: (error as { code?: string }).code } };
+}
