@@ -56,11 +56,12 @@ export class HttpProblem extends Error {
   constructor(
     kind: ProblemKind,
     detail: string,
-    options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+    options: { errors?: FieldError[]; headers?: Record<string, string>; status?: number } = {},
   ) {
     super(detail);
     this.kind = kind;
-    this.status = PROBLEM_TYPES[kind].status;
+    // A client error Fastify detected keeps its own status under the nearest kind.
+    this.status = options.status ?? PROBLEM_TYPES[kind].status;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
   }
@@ -71,8 +72,8 @@ export class HttpProblem extends Error {
   }
 
   toBody(requestId: string, instance: string): ProblemBody {
-    const { type, title, status } = PROBLEM_TYPES[this.kind];
-    const body: ProblemBody = { type, title, status, detail: this.message, instance, requestId };
+    const { type, title } = PROBLEM_TYPES[this.kind];
+    const body: ProblemBody = { type, title, status: this.status, detail: this.message, instance, requestId };
     if (this.errors !== undefined) body.errors = this.errors;
     return body;
   }

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import type { ErrorObject } from 'ajv';
 import { HttpProblem } from '../http/problem.ts';
+import { pathOf } from '../http/request-path.ts';
 import { fieldErrors } from './validation.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 
@@ -21,25 +22,16 @@ function fromFastifyError(error: FastifyError): HttpProblem | undefined {
     default:
       break;
   }
-  if (error.code?.startsWith('FST_JWT_') || error.code === 'FAST_JWT_INVALID_SIGNATURE') {
-    return new HttpProblem('unauthorized', 'The access token is missing or invalid');
-  }
-  if (error.statusCode === 429) {
-    return new HttpProblem('rateLimited', error.message);
-  }
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     // Other client errors Fastify detects (e.g. a bad URL encoding): keep the status, generic wording.
     const kind = error.statusCode === 404 ? 'notFound' : error.statusCode === 413 ? 'payloadTooLarge' : 'validation';
-    const problem = new HttpProblem(kind, 'The request could not be processed as sent');
-    (problem as { status: number }).status = error.statusCode;
-    return problem;
+    return new HttpProblem(kind, 'The request could not be processed as sent', { status: error.statusCode });
   }
   return undefined;
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: HttpProblem): FastifyReply {
-  const body = problem.toBody(request.id, request.url.split('?')[0] ?? request.url);
-  body.status = problem.status;
+  const body = problem.toBody(request.id, pathOf(request));
   if (problem.status === 401) {
     reply.header('www-authenticate', 'Bearer error="invalid_token"');
   }
@@ -63,10 +55,7 @@ export const errorsPlugin = fp(
         return sendProblem(request, reply, new HttpProblem('validation', detail, { errors }));
       }
       const mapped = fromFastifyError(error);
-      if (mapped) {
-        if (mapped.status === 401) request.log.info({ reason: error.code ?? error.message }, 'authentication failed');
-        return sendProblem(request, reply, mapped);
-      }
+      if (mapped) return sendProblem(request, reply, mapped);
       if (error.statusCode === 503 || isDatabaseUnavailable(error)) {
         request.log.warn({ err: error }, 'dependency unavailable');
         return sendProblem(
@@ -80,11 +69,7 @@ export const errorsPlugin = fp(
     });
 
     app.setNotFoundHandler((request, reply) =>
-      sendProblem(
-        request,
-        reply,
-        new HttpProblem('notFound', `No route for ${request.method} ${request.url.split('?')[0]}`),
-      ),
+      sendProblem(request, reply, new HttpProblem('notFound', `No route for ${request.method} ${pathOf(request)}`)),
     );
   },
   { name: 'errors' },

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { etagOf, requiredVersion } from '../http/etag.ts';
+import { pathOf } from '../http/request-path.ts';
 import type { Db } from '../services/projects.ts';
 import type { IdempotencyStore, StoredResponse } from '../services/idempotency.ts';
 
@@ -30,10 +31,6 @@ export function ifMatchVersion(request: FastifyRequest): number | undefined {
 export function idempotencyKey(request: FastifyRequest): string | undefined {
   const header = request.headers['idempotency-key'];
   return Array.isArray(header) ? header[0] : header;
-}
-
-export function pathOf(request: FastifyRequest): string {
-  return request.url.split('?')[0] ?? request.url;
 }
 
 /**
