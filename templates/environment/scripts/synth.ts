@@ -2,9 +2,8 @@
 // Usage: node scripts/synth.ts [--spec specs/dev.yaml ...] [--region eu-west-1] [--openapi path] [--outdir cdk.out]
 // Without --spec, every spec in specs/ is synthesized. The region comes from --region,
 // CDK_DEFAULT_REGION or AWS_REGION.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { specsToSynthesize, synthesizeEach, synthTarget } from '@taskboard/template-kit';
 import { synthesizeEnvironment } from '../v1/infrastructure/synthesize.ts';
 
 const { values } = parseArgs({
@@ -16,32 +15,19 @@ const { values } = parseArgs({
     outdir: { type: 'string', default: 'cdk.out' },
   },
 });
-const region = values.region ?? process.env.CDK_DEFAULT_REGION ?? process.env.AWS_REGION;
+const { region, account } = synthTarget(values);
 if (!region) {
   console.error('synth: set the target region with --region, CDK_DEFAULT_REGION or AWS_REGION');
   process.exit(2);
 }
-const account = values.account ?? process.env.CDK_DEFAULT_ACCOUNT;
-const specs =
-  values.spec ??
-  readdirSync('specs')
-    .filter((name) => name.endsWith('.yaml'))
-    .map((name) => join('specs', name));
-
-let failed = false;
-for (const specPath of specs) {
-  try {
-    const result = synthesizeEnvironment({
+process.exit(
+  synthesizeEach(specsToSynthesize(values.spec), (specPath) => [
+    synthesizeEnvironment({
       specPath,
       region,
       outdir: values.outdir,
       ...(account ? { account } : {}),
       ...(values.openapi ? { openApiPath: values.openapi } : {}),
-    });
-    console.log(`${specPath}: ${result.stackName} -> ${result.templateFile}`);
-  } catch (error) {
-    failed = true;
-    console.error(`${specPath}: ${(error as Error).message}`);
-  }
-}
-process.exit(failed ? 1 : 0);
+    }),
+  ]),
+);

@@ -1,6 +1,7 @@
 // Validates the image pipeline spec and synthesizes it to cdk.out/<pipeline_name>-image.
 // Usage: node scripts/synth.ts [--spec specs/default.yaml] [--region eu-west-1] [--account 123456789012]
 import { parseArgs } from 'node:util';
+import { synthTarget } from '@taskboard/template-kit';
 import { synthesizeImage } from '../v1/infrastructure/synthesize.ts';
 
 const { values } = parseArgs({
@@ -11,13 +12,12 @@ const { values } = parseArgs({
     outdir: { type: 'string', default: 'cdk.out' },
   },
 });
-const region = values.region ?? process.env.CDK_DEFAULT_REGION ?? process.env.AWS_REGION;
+const { region, account } = synthTarget(values);
 if (!region) {
   console.error('synth: set the target region with --region, CDK_DEFAULT_REGION or AWS_REGION');
   process.exit(2);
 }
 try {
-  const account = values.account ?? process.env.CDK_DEFAULT_ACCOUNT;
   const result = synthesizeImage({
     specPath: values.spec,
     region,

@@ -32,3 +32,4 @@ export {
   type ServiceInstanceSpec,
   type ServiceSpecFile,
 } from './load-spec.ts';
+export { specsToSynthesize, synthesizeEach, synthTarget, type SynthTarget } from './synth-cli.ts';

@@ -3,9 +3,8 @@
 // `--environment-outputs` is the file `cdk deploy --outputs-file` wrote for the environment stack(s);
 // without --spec, every spec in specs/ is synthesized. The region comes from --region,
 // CDK_DEFAULT_REGION or AWS_REGION.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { specsToSynthesize, synthesizeEach, synthTarget } from '@taskboard/template-kit';
 import { synthesizeService } from '../v1/infrastructure/synthesize.ts';
 
 const { values } = parseArgs({
@@ -17,7 +16,7 @@ const { values } = parseArgs({
     outdir: { type: 'string', default: 'cdk.out' },
   },
 });
-const region = values.region ?? process.env.CDK_DEFAULT_REGION ?? process.env.AWS_REGION;
+const { region, account } = synthTarget(values);
 const environmentOutputsPath = values['environment-outputs'] ?? process.env.TASKBOARD_ENVIRONMENT_OUTPUTS;
 if (!region || !environmentOutputsPath) {
   console.error(
@@ -25,28 +24,14 @@ if (!region || !environmentOutputsPath) {
   );
   process.exit(2);
 }
-const account = values.account ?? process.env.CDK_DEFAULT_ACCOUNT;
-const specs =
-  values.spec ??
-  readdirSync('specs')
-    .filter((name) => name.endsWith('.yaml'))
-    .map((name) => join('specs', name));
-
-let failed = false;
-for (const specPath of specs) {
-  try {
-    for (const instance of synthesizeService({
+process.exit(
+  synthesizeEach(specsToSynthesize(values.spec), (specPath) =>
+    synthesizeService({
       specPath,
       environmentOutputsPath,
       region,
       outdir: values.outdir,
       ...(account ? { account } : {}),
-    })) {
-      console.log(`${specPath}: ${instance.stackName} -> ${instance.templateFile}`);
-    }
-  } catch (error) {
-    failed = true;
-    console.error(`${specPath}: ${(error as Error).message}`);
-  }
-}
-process.exit(failed ? 1 : 0);
+    }),
+  ),
+);
