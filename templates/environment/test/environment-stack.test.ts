@@ -1,4 +1,6 @@
 // Assertions on the synthesized example specs: one subtest per requirement of the environment template.
+// Verified only at this boundary: CDK assertions and cdk-nag on the synthesized CloudFormation.
+// No stack is deployed; that AWS accepts and runs it is checked only by a real `cdk deploy`.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';

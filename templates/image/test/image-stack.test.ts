@@ -1,3 +1,6 @@
+// Assertions on the synthesized image pipeline.
+// Verified only at this boundary: CDK assertions and cdk-nag on the synthesized CloudFormation.
+// No stack is deployed; that AWS accepts and runs it is checked only by a real `cdk deploy`.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
