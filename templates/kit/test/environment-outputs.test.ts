@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -40,6 +40,7 @@ t.test('a reference to a missing output names the field and the output', async (
 
 t.test('reads cdk --outputs-file JSON and flat maps', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'outputs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'nested.json'), JSON.stringify({ 'taskboard-dev': { VpcId: 'vpc-1' } }));
   writeFileSync(join(dir, 'flat.json'), JSON.stringify({ VpcId: 'vpc-2', ApiUrl: 'https://x' }));
   writeFileSync(join(dir, 'bad.json'), JSON.stringify({ VpcId: 1, Other: 2 }));

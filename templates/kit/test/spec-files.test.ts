@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -14,6 +14,7 @@ import {
 } from '../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kit-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 function write(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -17,6 +17,7 @@ t.test('synthTarget: flags first, then the CDK and AWS variables', async (t) => 
 
 t.test('specsToSynthesize: the named specs, else every .yaml of the folder', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kit-specs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const name of ['dev.yaml', 'prod.yaml', 'notes.md']) writeFileSync(join(dir, name), '');
   t.same(specsToSynthesize(['a.yaml'], dir), ['a.yaml']);
   t.same(specsToSynthesize(undefined, dir).sort(), [join(dir, 'dev.yaml'), join(dir, 'prod.yaml')]);

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -84,6 +84,7 @@ t.test('throttling that does not stop is an error after the last attempt', async
 t.test('CLI: usage errors exit 2; subcommands run with the configured clients and flags', async (t) => {
   const h = createHarness();
   const dir = mkdtempSync(join(tmpdir(), 'rollout-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const configPath = join(dir, 'rollout.config.json');
   const shipped = JSON.parse(readFileSync(CONFIG, 'utf8')) as Record<string, unknown>;
   writeFileSync(

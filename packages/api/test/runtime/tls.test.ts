@@ -4,7 +4,7 @@
  * or a server without TLS are refused with a message that says which.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,7 +86,10 @@ const certificates = makeCertificates();
 const postgres = await startEmbeddedPostgres({
   postgresFlags: ['-c', 'ssl=on', '-c', `ssl_cert_file=${certificates.cert}`, '-c', `ssl_key_file=${certificates.key}`],
 });
-t.teardown(() => postgres.stop());
+t.teardown(async () => {
+  await postgres.stop();
+  rmSync(certificates.dir, { recursive: true, force: true });
+});
 const urlFor = (host: string): string => postgres.url.replace('127.0.0.1', host);
 
 async function attempt(url: string, caFile: string): Promise<unknown> {

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import t from 'tap';
 import type {
   AutoScalingClientResolvedConfig,
   ServiceInputTypes as AsIn,
@@ -97,6 +98,7 @@ export function createHarness(options: { dryRun?: boolean; config?: Partial<Roll
   const autoScaling = mockClient(clients.autoScaling);
   const ssm = mockClient(clients.ssm);
   const templateDir = mkdtempSync(join(tmpdir(), 'rollout-service-'));
+  t.teardown(() => rmSync(templateDir, { recursive: true, force: true }));
   mkdirSync(join(templateDir, 'specs'));
   for (const name of ['dev.yaml', 'prod.yaml']) {
     copyFileSync(join(SERVICE_TEMPLATE, 'specs', name), join(templateDir, 'specs', name));
