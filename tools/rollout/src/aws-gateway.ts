@@ -1,17 +1,22 @@
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Clock } from './clock.ts';
 
 /**
  * The one place the rollout talks to AWS. Everything the tool decides is tested against
- * `aws-sdk-client-mock` at this boundary (exact inputs of every EC2, Auto Scaling and SSM request);
+ * `aws-sdk-client-mock` at this boundary (exact inputs of every EC2, Auto Scaling, SSM, S3 and Image
+ * Builder request);
  * that real AWS accepts those requests is verified only by running against an account.
  */
 export interface AwsClients {
   readonly ec2: EC2Client;
   readonly autoScaling: AutoScalingClient;
   readonly ssm: SSMClient;
+  readonly s3: S3Client;
+  readonly imageBuilder: ImagebuilderClient;
 }
 
 /** The shape shared by every SDK v3 command: a name (its class) and an input. */
@@ -24,7 +29,7 @@ interface SendsCommands {
   send(command: never): Promise<unknown>;
 }
 
-export type ServiceName = 'ec2' | 'autoscaling' | 'ssm';
+export type ServiceName = 'ec2' | 'autoscaling' | 'ssm' | 's3' | 'imagebuilder';
 
 export interface AwsGatewayOptions {
   readonly clients: AwsClients;
@@ -56,9 +61,15 @@ export function operationName(command: object): string {
   return command.constructor.name.replace(/Command$/, '');
 }
 
+/** Binary fields (an S3 object body) print as their size, not as megabytes of digits. */
+function binaryAsSize(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  return raw instanceof Uint8Array ? `<${raw.byteLength} bytes>` : value;
+}
+
 /** One line naming the exact request: `ec2:RunInstances {"ImageId":...}`. */
 export function describeRequest(service: ServiceName, command: SdkCommand): string {
-  return `${service}:${operationName(command)} ${JSON.stringify(command.input)}`;
+  return `${service}:${operationName(command)} ${JSON.stringify(command.input, binaryAsSize)}`;
 }
 
 /**
@@ -90,8 +101,13 @@ export class AwsGateway {
 
   async #send<Output>(service: ServiceName, command: SdkCommand): Promise<Output> {
     const { clients, clock } = this.#options;
-    const client: SendsCommands =
-      service === 'ec2' ? clients.ec2 : service === 'autoscaling' ? clients.autoScaling : clients.ssm;
+    const client: SendsCommands = {
+      ec2: clients.ec2,
+      autoscaling: clients.autoScaling,
+      ssm: clients.ssm,
+      s3: clients.s3,
+      imagebuilder: clients.imageBuilder,
+    }[service];
     const maxAttempts = this.#options.maxAttempts ?? 6;
     let delay = this.#options.baseDelayMs ?? 1000;
     for (let attempt = 1; ; attempt += 1) {

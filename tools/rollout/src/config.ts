@@ -19,6 +19,10 @@ export interface RolloutConfig {
   readonly region: string;
   /** SSM parameter the Image Builder distribution writes the newest AMI id to. */
   readonly latestImageParameter: string;
+  /** Absolute path of the api artifact folder (`npm run bundle -w @taskboard/api`) that `bake` uploads. */
+  readonly artifactDir: string;
+  /** SSM parameter `bake` writes the artifact's S3 URI to; the image recipe reads it. */
+  readonly artifactParameter: string;
   /** Absolute path of templates/service. */
   readonly serviceTemplateDir: string;
   /** Command (and leading args) that runs the CDK CLI. */
@@ -58,6 +62,8 @@ export function parseConfig(value: unknown, path: string): RolloutConfig {
   return {
     region: text('region'),
     latestImageParameter: text('latestImageParameter'),
+    artifactDir: resolve(dirname(path), text('artifactDir')),
+    artifactParameter: text('artifactParameter'),
     serviceTemplateDir: resolve(dirname(path), text('serviceTemplateDir')),
     cdkCommand: cdk as string[],
     pollIntervalSeconds: positive('pollIntervalSeconds'),

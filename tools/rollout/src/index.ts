@@ -1,4 +1,5 @@
 export { AwsGateway, describeRequest, isThrottling, type AwsClients } from './aws-gateway.ts';
+export { bake, type BakeOptions } from './bake.ts';
 export { systemClock, type Clock } from './clock.ts';
 export { deploy, rollback, status, type CommandContext, type DeployOptions, type RollbackOptions } from './commands.ts';
 export { loadConfig, parseConfig, type RolloutConfig } from './config.ts';

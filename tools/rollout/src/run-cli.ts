@@ -1,14 +1,19 @@
 import { parseArgs } from 'node:util';
 import { AwsGateway, type AwsClients } from './aws-gateway.ts';
+import { bake } from './bake.ts';
 import type { Clock } from './clock.ts';
 import { deploy, rollback, status, type CommandContext } from './commands.ts';
 import { loadConfig, type RolloutConfig } from './config.ts';
+import { RolloutError } from './service-group.ts';
 import type { CommandRunner } from './stack-deploy.ts';
 
 export const USAGE = `usage: taskboard-rollout <deploy|status|rollback> --env <name> [options]
+       taskboard-rollout bake --bucket <name> --pipeline-arn <arn> [options]
   deploy    --ami <ami-...|latest> --environment-outputs <file> [--skip-migrations]
   status
   rollback  [--to <ami-...> --environment-outputs <file>]
+  bake      uploads the api artifact, runs the Image Builder pipeline, prints the AMI id
+            (defaults: $TASKBOARD_ARTIFACT_BUCKET, $TASKBOARD_IMAGE_PIPELINE_ARN; appends ami=... to $GITHUB_OUTPUT)
 options: --config <file> (default tools/rollout/rollout.config.json), --region <r>,
          --poll-seconds <n>, --timeout-minutes <n>, --dry-run (reads run, writes are printed)`;
 
@@ -36,6 +41,8 @@ export async function runCli(argv: readonly string[], deps: CliDependencies): Pr
         config: { type: 'string' },
         region: { type: 'string' },
         'environment-outputs': { type: 'string' },
+        bucket: { type: 'string' },
+        'pipeline-arn': { type: 'string' },
         'poll-seconds': { type: 'string' },
         'timeout-minutes': { type: 'string' },
         'skip-migrations': { type: 'boolean', default: false },
@@ -48,8 +55,15 @@ export async function runCli(argv: readonly string[], deps: CliDependencies): Pr
   }
   const { values, positionals } = parsed;
   const subcommand = positionals[0];
-  if (!subcommand || !['deploy', 'status', 'rollback'].includes(subcommand) || !values.env) {
+  const known = ['deploy', 'status', 'rollback', 'bake'];
+  if (!subcommand || !known.includes(subcommand) || (subcommand !== 'bake' && !values.env)) {
     deps.error(USAGE);
+    return 2;
+  }
+  const bucket = values.bucket ?? deps.env.TASKBOARD_ARTIFACT_BUCKET;
+  const pipelineArn = values['pipeline-arn'] ?? deps.env.TASKBOARD_IMAGE_PIPELINE_ARN;
+  if (subcommand === 'bake' && (!bucket || !pipelineArn)) {
+    deps.error(`bake needs --bucket and --pipeline-arn (the image template's outputs)\n${USAGE}`);
     return 2;
   }
   try {
@@ -68,6 +82,11 @@ export async function runCli(argv: readonly string[], deps: CliDependencies): Pr
     });
     const context: CommandContext = { aws, config, clock: deps.clock, runner: deps.runner, log: deps.log };
     const outputs = values['environment-outputs'] ?? deps.env.TASKBOARD_ENVIRONMENT_OUTPUTS;
+    if (subcommand === 'bake') {
+      const outputFile = deps.env.GITHUB_OUTPUT;
+      return await bake(context, { bucket: bucket!, pipelineArn: pipelineArn!, ...(outputFile ? { outputFile } : {}) });
+    }
+    if (!values.env) throw new RolloutError('--env is required'); // checked above; narrows the type
     if (subcommand === 'status') return await status(context, values.env);
     if (subcommand === 'rollback') {
       return await rollback(context, {

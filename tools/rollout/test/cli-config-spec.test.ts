@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -50,6 +50,7 @@ t.test('the shipped config points at the service template and its specs', async 
     t.match(spec, `name: ${target.instance}`);
   }
   t.equal(config.migrations, true);
+  t.equal(config.artifactDir, join(SERVICE_TEMPLATE, '..', '..', 'packages', 'api', 'dist', 'artifact'));
 });
 
 t.test('config errors name the field', async (t) => {
@@ -62,6 +63,9 @@ t.test('config errors name the field', async (t) => {
   t.throws(() => parseConfig({ ...base, cdkCommand: [] }, 'c.json'), { message: /cdkCommand/ });
   t.throws(() => parseConfig({ ...base, environments: null }, 'c.json'), { message: /environments must be an object/ });
   t.throws(() => parseConfig({ ...base, environments: { dev: {} } }, 'c.json'), { message: /environments.dev needs/ });
+  t.throws(() => parseConfig({ ...base, artifactParameter: 1 }, 'c.json'), {
+    message: 'c.json: artifactParameter must be a string',
+  });
   t.throws(() => loadConfig('/nonexistent.json'), { message: /cannot read/ });
   t.equal(parseConfig({ ...base, migrations: false }, 'c.json').migrations, false);
 });
@@ -162,4 +166,22 @@ t.test('CLI: usage errors exit 2; subcommands run with the configured clients an
   givenServiceGroup(h);
   givenRefreshes(h, [refresh(h, { Status: 'Successful' })]);
   t.equal(await runCli(['rollback', '--env', 'dev'], deps), 1, 'nothing in progress and no --to');
+
+  t.equal(await runCli(['bake'], deps), 2);
+  t.match(errors.at(-1), 'bake needs --bucket and --pipeline-arn');
+  const bakeDeps: CliDependencies = {
+    ...deps,
+    env: { TASKBOARD_ARTIFACT_BUCKET: 'from-env', TASKBOARD_IMAGE_PIPELINE_ARN: 'arn:pipeline' },
+  };
+  t.equal(await runCli(['bake', '--dry-run', '--bucket', 'from-flag'], bakeDeps), 1, 'no artifact at the path');
+  t.match(errors.at(-1), /^taskboard-rollout: no api artifact in /);
+  mkdirSync(join(dir, 'artifact'));
+  writeFileSync(join(dir, 'artifact', 'server.js'), '');
+  writeFileSync(
+    configPath,
+    JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), artifactDir: 'artifact' }),
+  );
+  t.equal(await runCli(['bake', '--dry-run', '--bucket', 'from-flag'], bakeDeps), 0);
+  t.match(h.lines.at(-4), '"Bucket":"from-flag"', 'the flag wins over the environment');
+  t.match(h.lines.at(-2), '"imagePipelineArn":"arn:pipeline"');
 });

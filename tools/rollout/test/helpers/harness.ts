@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import t from 'tap';
@@ -18,6 +20,16 @@ import type {
   ServiceOutputTypes as Ec2Out,
 } from '@aws-sdk/client-ec2';
 import type {
+  ImagebuilderClientResolvedConfig,
+  ServiceInputTypes as IbIn,
+  ServiceOutputTypes as IbOut,
+} from '@aws-sdk/client-imagebuilder';
+import type {
+  S3ClientResolvedConfig,
+  ServiceInputTypes as S3In,
+  ServiceOutputTypes as S3Out,
+} from '@aws-sdk/client-s3';
+import type {
   SSMClientResolvedConfig,
   ServiceInputTypes as SsmIn,
   ServiceOutputTypes as SsmOut,
@@ -26,7 +38,7 @@ import { AwsGateway, type AwsClients } from '../../src/aws-gateway.ts';
 import type { Clock } from '../../src/clock.ts';
 import type { CommandContext } from '../../src/commands.ts';
 import type { RolloutConfig } from '../../src/config.ts';
-import type { CommandRunner } from '../../src/stack-deploy.ts';
+import { processRunner, type CommandRunner } from '../../src/stack-deploy.ts';
 
 export const SERVICE_TEMPLATE = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -58,13 +70,17 @@ export interface RecordedRun {
   readonly cwd: string;
 }
 
-/** Records programs instead of running them; `cdk deploy` ends after `deployAfterSleeps` fake sleeps. */
+/**
+ * Records programs instead of running them (`cdk deploy` ends after one macrotask), except `tar`:
+ * packing the artifact is local and harmless, and the bake tests inspect the real tarball.
+ */
 export class FakeRunner implements CommandRunner {
   readonly runs: RecordedRun[] = [];
   synthCode = 0;
   deployCode = 0;
   async run(command: string, args: readonly string[], cwd: string): Promise<number> {
     this.runs.push({ command, args, cwd });
+    if (command === 'tar') return processRunner.run(command, args, cwd);
     if (args.includes('deploy')) {
       await new Promise((resolve) => setImmediate(resolve));
       return this.deployCode;
@@ -77,6 +93,8 @@ export interface Harness {
   readonly ec2: AwsStub<Ec2In, Ec2Out, EC2ClientResolvedConfig>;
   readonly autoScaling: AwsStub<AsIn, AsOut, AutoScalingClientResolvedConfig>;
   readonly ssm: AwsStub<SsmIn, SsmOut, SSMClientResolvedConfig>;
+  readonly s3: AwsStub<S3In, S3Out, S3ClientResolvedConfig>;
+  readonly imageBuilder: AwsStub<IbIn, IbOut, ImagebuilderClientResolvedConfig>;
   readonly clock: FakeClock;
   readonly runner: FakeRunner;
   readonly lines: string[];
@@ -93,10 +111,14 @@ export function createHarness(options: { dryRun?: boolean; config?: Partial<Roll
     ec2: new EC2Client({ region: 'eu-west-1' }),
     autoScaling: new AutoScalingClient({ region: 'eu-west-1' }),
     ssm: new SSMClient({ region: 'eu-west-1' }),
+    s3: new S3Client({ region: 'eu-west-1' }),
+    imageBuilder: new ImagebuilderClient({ region: 'eu-west-1' }),
   };
   const ec2 = mockClient(clients.ec2);
   const autoScaling = mockClient(clients.autoScaling);
   const ssm = mockClient(clients.ssm);
+  const s3 = mockClient(clients.s3);
+  const imageBuilder = mockClient(clients.imageBuilder);
   const templateDir = mkdtempSync(join(tmpdir(), 'rollout-service-'));
   t.teardown(() => rmSync(templateDir, { recursive: true, force: true }));
   mkdirSync(join(templateDir, 'specs'));
@@ -109,6 +131,8 @@ export function createHarness(options: { dryRun?: boolean; config?: Partial<Roll
   const config: RolloutConfig = {
     region: 'eu-west-1',
     latestImageParameter: '/taskboard/images/api/latest',
+    artifactDir: join(templateDir, 'artifact'),
+    artifactParameter: '/taskboard/images/api/artifact-uri',
     serviceTemplateDir: templateDir,
     cdkCommand: ['cdk'],
     pollIntervalSeconds: 15,
@@ -125,6 +149,8 @@ export function createHarness(options: { dryRun?: boolean; config?: Partial<Roll
     ec2,
     autoScaling,
     ssm,
+    s3,
+    imageBuilder,
     clock,
     runner,
     lines,
