@@ -210,7 +210,9 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 65_536, 1_024, 10_485_760),
     idempotencyTtlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400, 60, 604_800),
     logLevel: logLevel as AppConfig['logLevel'],
-    docs: boolean(env, 'DOCS_ENABLED', true),
+    // Off in production by default: API Gateway routes only the document's operations, so /docs is
+    // unreachable there, and Swagger UI costs ~4 MB of RSS per instance.
+    docs: boolean(env, 'DOCS_ENABLED', env.NODE_ENV !== 'production'),
     trustRequestId: boolean(env, 'TRUST_REQUEST_ID', true),
   };
 }

@@ -13,6 +13,9 @@ t.test('defaults', async (t) => {
   t.same(config.auth.tokenUse, ['access']);
   t.same(config.corsOrigins, []);
   t.equal(config.databasePoolMax, 10);
+  t.equal(config.docs, true);
+  t.equal(loadServerConfig({ ...valid, NODE_ENV: 'production' }).docs, false, 'no /docs in production');
+  t.equal(loadServerConfig({ ...valid, NODE_ENV: 'production', DOCS_ENABLED: 'true' }).docs, true);
 });
 
 t.test('a missing or malformed variable is named, a secret is never echoed', async (t) => {
