@@ -257,17 +257,24 @@ t.test('Cognito verifies email, recovers accounts by email and follows the self 
   });
 });
 
-t.test('Cognito app client has no secret, SRP and refresh flows, and the token lifetimes of the spec', async () => {
-  prod.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
-    GenerateSecret: false,
-    ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-    AccessTokenValidity: 15,
-    IdTokenValidity: 60,
-    RefreshTokenValidity: 43200,
-    TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
-    PreventUserExistenceErrors: 'ENABLED',
-  });
-});
+t.test(
+  'Cognito app client has no secret, SRP and refresh flows, no OAuth grants, and the token lifetimes of the spec',
+  async (t) => {
+    prod.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      AccessTokenValidity: 15,
+      IdTokenValidity: 60,
+      RefreshTokenValidity: 43200,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
+      PreventUserExistenceErrors: 'ENABLED',
+    });
+    const [client] = Object.values(prod.template.findResources('AWS::Cognito::UserPoolClient'));
+    const properties = (client as { Properties: Record<string, unknown> }).Properties;
+    t.notOk(properties.AllowedOAuthFlows, 'no implicit or code grant');
+    t.notOk(properties.CallbackURLs, 'no redirect target');
+  },
+);
 
 t.test('Cognito has an admin group', async () => {
   dev.template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'admin' });

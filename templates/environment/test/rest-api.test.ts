@@ -75,6 +75,12 @@ for (const { name, path, synthesized } of sources) {
       if (operation.secured) {
         t.equal(method.AuthorizationType, 'COGNITO_USER_POOLS', `${operation.operationId} is secured`);
         t.ok(method.AuthorizerId, `${operation.operationId} has the authorizer`);
+        // Scopes make API Gateway validate access tokens (what the api accepts), not ID tokens.
+        t.same(
+          method.AuthorizationScopes,
+          ['aws.cognito.signin.user.admin'],
+          `${operation.operationId} wants an access token`,
+        );
       } else {
         t.equal(method.AuthorizationType, 'NONE', `${operation.operationId} is public`);
       }

@@ -6,6 +6,9 @@ import { Construct } from 'constructs';
 import { toApiGatewayModelSchema } from './api-gateway-model-schema.ts';
 import { listOperations, pathTemplateNames, type ApiOperation, type OpenApiDocument } from './openapi-document.ts';
 
+/** The scope Cognito puts in access tokens issued by its own sign-in flows (not by OAuth). */
+export const COGNITO_SIGN_IN_SCOPE = 'aws.cognito.signin.user.admin';
+
 /** Where API Gateway sends requests: an internal ALB reached through a VPC link V2. */
 export interface PrivateIntegrationTarget {
   /** Id of the `AWS::ApiGatewayV2::VpcLink` (VPC links V2 serve REST APIs too). */
@@ -113,7 +116,14 @@ export class RestApiFromOpenApi extends Construct {
         requestParameters: methodRequestParameters(operation),
         ...(model ? { requestModels: { 'application/json': model } } : {}),
         ...(operation.secured
-          ? { authorizer: this.authorizer, authorizationType: apigateway.AuthorizationType.COGNITO }
+          ? {
+              authorizer: this.authorizer,
+              authorizationType: apigateway.AuthorizationType.COGNITO,
+              // Without scopes API Gateway validates the token as an *ID* token, while the api accepts
+              // only access tokens; with a scope it validates access tokens, and every access token
+              // from the user pool's own sign-in (SRP, refresh) carries this one.
+              authorizationScopes: [COGNITO_SIGN_IN_SCOPE],
+            }
           : { authorizationType: apigateway.AuthorizationType.NONE }),
       });
       // The L2 integration cannot express a VPC link V2 yet; the L1 property can.

@@ -55,6 +55,8 @@ export class UserDirectory extends Construct {
     this.client = this.userPool.addClient('AppClient', {
       generateSecret: false, // browsers cannot keep a secret
       authFlows: { userSrp: true },
+      // No hosted UI: without this CDK enables the implicit and code grants with an example.com callback.
+      disableOAuth: true,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       accessTokenValidity: props.accessTokenValidity ?? Duration.minutes(60),
