@@ -7,11 +7,11 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import type { AwsGateway } from './aws-gateway.ts';
 import type { Clock } from './clock.ts';
-import { targetOf, type RolloutConfig } from './config.ts';
+import { targetOf, type EnvironmentTarget, type RolloutConfig } from './config.ts';
 import { followRefresh, progressLine } from './follow-refresh.ts';
 import { runMigrationsOnce } from './migrations.ts';
 import { resolveImage } from './resolve-image.ts';
-import { findServiceGroup, RolloutError } from './service-group.ts';
+import { findServiceGroup, RolloutError, type ServiceGroup } from './service-group.ts';
 import { setAmiId } from './spec-file.ts';
 import {
   deployInvocation,
@@ -76,9 +76,34 @@ export async function deploy(context: CommandContext, options: DeployOptions): P
     await runMigrationsOnce(aws, { group, imageId, instanceName: target.instance, clock, log });
   }
 
+  const rollout: StackRollout = { ...options, group, imageId, target };
   if (aws.dryRun) log(`[dry-run] would set ami_id: ${imageId} for ${target.instance} in ${specPath}`);
-  else if (updatedSpec !== specText) writeFileSync(specPath, updatedSpec);
+  if (aws.dryRun || updatedSpec === specText) return deployStack(context, rollout);
+  writeFileSync(specPath, updatedSpec);
+  let code: number | undefined;
+  try {
+    code = await deployStack(context, rollout);
+    return code;
+  } finally {
+    // The spec in the working copy must say what runs: after a failed rollout that is still the old
+    // image (CloudFormation rolled back), and a later `cdk deploy` must not re-apply the failed one.
+    if (code !== 0) {
+      writeFileSync(specPath, specText);
+      log(`restored ami_id in ${specPath}: the rollout of ${imageId} did not succeed`);
+    }
+  }
+}
 
+interface StackRollout extends DeployOptions {
+  readonly group: ServiceGroup;
+  readonly imageId: string;
+  readonly target: EnvironmentTarget;
+}
+
+/** Synthesize and `cdk deploy` the spec as it now reads, following the refresh CloudFormation starts. */
+async function deployStack(context: CommandContext, options: StackRollout): Promise<number> {
+  const { aws, config, clock, log } = context;
+  const { group, imageId, target } = options;
   const stack: StackDeployOptions = {
     serviceTemplateDir: config.serviceTemplateDir,
     specFile: target.specFile,

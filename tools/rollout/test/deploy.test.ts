@@ -175,9 +175,10 @@ t.test('checkpoint pause: the paused state is shown and the rollout goes on to S
   t.same(h.clock.sleeps, [15_000, 15_000], 'polls at the configured interval');
 });
 
-t.test('failure with rollback: exits non-zero naming the alarm', async (t) => {
+t.test('failure with rollback: exits non-zero naming the alarm, and the spec names the old image again', async (t) => {
   const h = createHarness({ config: { migrations: false } });
   givenServiceGroup(h);
+  const before = specOf(h);
   givenRollout(
     h,
     [refresh(h, { Status: 'InProgress', PercentageComplete: 50 })],
@@ -199,6 +200,8 @@ t.test('failure with rollback: exits non-zero naming the alarm', async (t) => {
       'rollout failed: instance refresh ir-1111 ended RollbackSuccessful: Rollback completed; rollback: Alarm Target5xxAlarm is in ALARM state',
     ),
   );
+  t.equal(specOf(h), before, 'a later cdk deploy of the working copy does not re-apply the failed image');
+  t.match(h.lines.at(-1), `restored ami_id in ${join(h.templateDir, 'specs', 'dev.yaml')}`);
 });
 
 t.test('Failed and Cancelled end the rollout with exit 1 and the status reason', async (t) => {
@@ -251,9 +254,11 @@ t.test('a stack update that starts no refresh (cdk deploy failed early) ends the
   givenServiceGroup(h);
   givenRollout(h, []);
   h.runner.deployCode = 1;
+  const before = specOf(h);
   const code = await deploy(h.context, { environment: 'dev', ami: NEW_IMAGE, environmentOutputs: OUTPUTS });
   t.equal(code, 1);
   t.ok(h.lines.includes('rollout failed: no instance refresh started'));
+  t.equal(specOf(h), before, 'spec restored');
 });
 
 t.test(
@@ -356,4 +361,15 @@ t.test('refuses groups on $Latest, unavailable images and unknown environments',
     message: 'not an AMI id: ami-XYZ',
   });
   t.equal(bad.autoScaling.commandCalls(CancelInstanceRefreshCommand).length, 0);
+});
+
+t.test('a spec that fails to synthesize is put back as it was', async (t) => {
+  const h = createHarness({ config: { migrations: false } });
+  givenServiceGroup(h);
+  const before = specOf(h);
+  h.runner.synthCode = 1;
+  await t.rejects(deploy(h.context, { environment: 'dev', ami: NEW_IMAGE, environmentOutputs: OUTPUTS }), {
+    message: 'synth failed (exit 1)',
+  });
+  t.equal(specOf(h), before);
 });
