@@ -84,3 +84,27 @@ t.test('nx affected: an SDK change affects only the SDK; an api schema change re
   }
   t.notOk(apiChange.includes('@taskboard/rollout'), 'the rollout tool does not depend on the api');
 });
+
+t.test('deploy.yml rolls out when the service is affected, not for its own ami_id commits', async (t) => {
+  const dir = scratchCopy();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const script = join(dir, '.github', 'scripts', 'rollout-needed.sh');
+  const commit = (message: string, file: string, text: string): void => {
+    appendFileSync(join(dir, file), text);
+    git(dir, '-c', 'user.name=ci', '-c', 'user.email=ci@example.com', 'commit', '-q', '-am', message);
+  };
+  const rolloutNeeded = (base: string): string =>
+    execFileSync('bash', [script, base, 'HEAD'], { cwd: dir, env, encoding: 'utf8' }).trim();
+
+  const deployed = git(dir, 'rev-parse', 'HEAD').trim();
+  commit('deploy(dev): ami-0aaaabbbbccccdddd [skip ci]', 'templates/service/specs/dev.yaml', '# rolled out\n');
+  commit('Explain the rollout better', 'docs/rollout.md', '\nMore words.\n');
+  t.equal(rolloutNeeded(deployed), 'false', 'the deploy commit and a docs change bake nothing');
+
+  commit('Add a field to tasks', 'packages/api/src/app.ts', '\n// touched\n');
+  t.equal(rolloutNeeded(deployed), 'true', 'an api change rolls out');
+
+  const apiRolledOut = git(dir, 'rev-parse', 'HEAD').trim();
+  commit('Give prod bigger instances', 'templates/service/specs/prod.yaml', '# edited by a person\n');
+  t.equal(rolloutNeeded(apiRolledOut), 'true', 'a spec edited by a person is deployed');
+});
