@@ -5,8 +5,14 @@ export const API_DIR = '/opt/taskboard/api';
 export const NODE_BIN = '/usr/bin/node';
 export const UNIT_PATH = '/etc/systemd/system/taskboard-api.service';
 export const RDS_CA_BUNDLE = '/etc/pki/rds/global-bundle.pem';
+export const CLOUDWATCH_AGENT_CTL = '/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl';
 
-/** An Image Builder AWSTOE component document (YAML is a JSON superset: JSON text is valid). */
+/**
+ * An Image Builder AWSTOE component document (YAML is a JSON superset: JSON text is valid). Each phase runs
+ * its commands as one bash script under `set -euo pipefail`. set -e ignores a failure anywhere but in the
+ * last command of an `a && b` list, so every check is a command of its own, and a command that must fail
+ * is run as `cmd || rc=$?` and its status tested.
+ */
 function document(name: string, description: string, build: string[], validate: string[]): string {
   return JSON.stringify({
     name,
@@ -55,9 +61,11 @@ export function artifactComponent(inputs: ImageInputs): string {
       `uri=$(aws ssm get-parameter --name ${inputs.artifact_parameter_name} --query Parameter.Value --output text)`,
       'aws s3 cp "$uri" /tmp/taskboard-api.tgz',
       'id -u taskboard >/dev/null 2>&1 || useradd --system --no-create-home --shell /sbin/nologin taskboard',
-      `rm -rf ${API_DIR} && mkdir -p ${API_DIR}`,
+      `rm -rf ${API_DIR}`,
+      `mkdir -p ${API_DIR}`,
       `tar -xzf /tmp/taskboard-api.tgz -C ${API_DIR}`,
-      `chown -R root:taskboard ${API_DIR} && chmod -R g+rX,o-rwx ${API_DIR}`,
+      `chown -R root:taskboard ${API_DIR}`,
+      `chmod -R g+rX,o-rwx ${API_DIR}`,
       'install -d -o taskboard -g taskboard -m 0750 /var/log/taskboard',
       'install -d -m 0755 /etc/taskboard',
       // The unit is enabled by user data once /etc/taskboard/api.env exists, not here.
@@ -68,9 +76,15 @@ export function artifactComponent(inputs: ImageInputs): string {
       'rm -f /tmp/taskboard-api.tgz',
     ],
     [
-      `test -f ${API_DIR}/server.js && test -f ${API_DIR}/migrate.js && test -d ${API_DIR}/migrations`,
+      `test -f ${API_DIR}/server.js`,
+      `test -f ${API_DIR}/migrate.js`,
+      `test -d ${API_DIR}/migrations`,
       `systemd-analyze verify ${UNIT_PATH}`,
-      `cd /tmp && ${NODE_BIN} ${API_DIR}/migrate.js; test $? -eq 2`, // loads, then asks for its database
+      // migrate.js loads, then exits 2 asking for its database: any other status (0 included) is a failure.
+      'cd /tmp',
+      'rc=0',
+      `${NODE_BIN} ${API_DIR}/migrate.js || rc=$?`,
+      'test "$rc" -eq 2',
     ],
   );
 }
@@ -81,6 +95,6 @@ export function cloudWatchAgentComponent(): string {
     'taskboard-cloudwatch-agent',
     'Amazon CloudWatch agent',
     ['dnf install -y amazon-cloudwatch-agent'],
-    ['test -x /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl'],
+    [`test -x ${CLOUDWATCH_AGENT_CTL}`],
   );
 }

@@ -1,10 +1,11 @@
 import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { acknowledgeImageFindings } from './nag-acknowledgements.ts';
+import { acknowledgeExecutionRoleFindings, acknowledgeImageFindings } from './nag-acknowledgements.ts';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as imagebuilder from 'aws-cdk-lib/aws-imagebuilder';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { artifactComponent, cloudWatchAgentComponent, nodeComponent } from './components.ts';
+import { contentVersion } from './content-version.ts';
 import type { ImageInputs } from './image-inputs.ts';
 
 export interface ImageStackProps extends StackProps {
@@ -59,22 +60,19 @@ export class ImageStack extends Stack {
     );
     const profile = new iam.CfnInstanceProfile(this, 'BuildInstanceProfile', { roles: [role.roleName] });
 
-    const component = (id: string, componentName: string, data: string): imagebuilder.CfnComponent =>
-      new imagebuilder.CfnComponent(this, id, {
-        name: `${name}-${componentName}`,
-        platform: 'Linux',
-        version: '1.0.0',
-        data,
-      });
+    // Components and recipes are immutable and replaced on any change: their versions follow their content.
+    const component = (id: string, componentName: string, data: string): imagebuilder.CfnComponent => {
+      const definition = { name: `${name}-${componentName}`, platform: 'Linux', data };
+      return new imagebuilder.CfnComponent(this, id, { ...definition, version: contentVersion(definition) });
+    };
     const components = [
       component('NodeComponent', 'node24', nodeComponent(inputs)),
       component('ArtifactComponent', 'artifact', artifactComponent(inputs)),
       component('CloudWatchAgentComponent', 'cloudwatch-agent', cloudWatchAgentComponent()),
     ];
 
-    const recipe = new imagebuilder.CfnImageRecipe(this, 'Recipe', {
+    const recipeDefinition = {
       name: `${name}-recipe`,
-      version: '1.0.0',
       parentImage: parentImage(inputs),
       components: components.map((c) => ({ componentArn: c.attrArn })),
       blockDeviceMappings: [
@@ -83,6 +81,14 @@ export class ImageStack extends Stack {
           ebs: { volumeSize: 8, volumeType: 'gp3', encrypted: true, deleteOnTermination: true },
         },
       ],
+    };
+    // Resolved, the component ARNs are GetAtts that do not show the component versions: hash those too.
+    const recipe = new imagebuilder.CfnImageRecipe(this, 'Recipe', {
+      ...recipeDefinition,
+      version: contentVersion({
+        recipe: this.resolve(recipeDefinition),
+        components: components.map((c) => [c.name, c.version]),
+      }),
     });
 
     const infrastructure = new imagebuilder.CfnInfrastructureConfiguration(this, 'Infrastructure', {
@@ -91,6 +97,8 @@ export class ImageStack extends Stack {
       instanceTypes: [inputs.build_instance_type],
       terminateInstanceOnFailure: true,
       instanceMetadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 1 },
+      // Empty: Image Builder launches into a default subnet of the default VPC.
+      ...(inputs.subnet_id ? { subnetId: inputs.subnet_id, securityGroupIds: [...inputs.security_group_ids] } : {}),
     });
 
     const distribution = new imagebuilder.CfnDistributionConfiguration(this, 'Distribution', {
@@ -108,18 +116,47 @@ export class ImageStack extends Stack {
       ],
     });
 
+    const executionRole = this.executionRole(inputs.image_parameter_name);
     this.pipeline = new imagebuilder.CfnImagePipeline(this, 'Pipeline', {
       name: `${name}-pipeline`,
+      executionRole: executionRole.roleArn,
       imageRecipeArn: recipe.attrArn,
       infrastructureConfigurationArn: infrastructure.attrArn,
       distributionConfigurationArn: distribution.attrArn,
       imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 60 },
       status: 'ENABLED',
     });
+    // The role's policies too: the first build may start as soon as the stack is up.
+    this.pipeline.node.addDependency(executionRole);
 
     new CfnOutput(this, 'ImagePipelineArn', { value: this.pipeline.attrArn });
     new CfnOutput(this, 'ArtifactBucketName', { value: this.artifactBucket.bucketName });
     new CfnOutput(this, 'ImageParameterName', { value: inputs.image_parameter_name });
     new CfnOutput(this, 'ArtifactParameterName', { value: inputs.artifact_parameter_name });
+  }
+
+  /**
+   * The role Image Builder runs the pipeline's builds, tests and distribution with. Without one it uses
+   * its service-linked role, which may write SSM parameters only under /imagebuilder/. AWS documents
+   * EC2ImageBuilderExecutionPolicy for such a role, and ssm:PutParameter on the output parameter plus
+   * ec2:DescribeImages (the aws:ec2:image data type is checked) for distributing to an SSM parameter.
+   */
+  private executionRole(imageParameterName: string): iam.Role {
+    const role = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('imagebuilder.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('EC2ImageBuilderExecutionPolicy')],
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:PutParameter'],
+        resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${imageParameterName}`],
+      }),
+    );
+    // DescribeImages has no resource-level permissions.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] }));
+    acknowledgeExecutionRoleFindings(role);
+    return role;
   }
 }

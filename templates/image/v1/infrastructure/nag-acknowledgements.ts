@@ -30,3 +30,18 @@ export function acknowledgeImageFindings(buildRole: IConstruct, artifactBucket: 
       'Holds build artifacts that CI writes and the build instance reads; versioned, private and TLS-only. Enable CloudTrail S3 data events where an access trail is required.',
   });
 }
+
+/** Findings on the role Image Builder runs the pipeline with (ImageStack.executionRole). */
+export function acknowledgeExecutionRoleFindings(executionRole: IConstruct): void {
+  const role = Validations.of(executionRole);
+  role.acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/EC2ImageBuilderExecutionPolicy]',
+    reason:
+      'EC2 Image Builder documents this managed policy for execution roles: the permissions its service-linked role has.',
+  });
+  role.acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'ec2:DescribeImages has no resource-level permissions; Image Builder documents it for writing an aws:ec2:image SSM parameter.',
+  });
+}
