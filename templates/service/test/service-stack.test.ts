@@ -183,6 +183,16 @@ t.test('target tracking scales on CPU and on ALB requests per target', async () 
   });
 });
 
+t.test('the request-count policy waits for the listener rule that attaches the target group to the ALB', async (t) => {
+  const [[ruleId]] = resourcesOfType(dev.json, 'AWS::ElasticLoadBalancingV2::ListenerRule') as [[string, unknown]];
+  const [policy] = Object.values(dev.json.Resources).filter(
+    (resource) =>
+      resource.Type === 'AWS::AutoScaling::ScalingPolicy' &&
+      JSON.stringify(resource.Properties).includes('ALBRequestCountPerTarget'),
+  );
+  t.match(policy?.DependsOn, [ruleId]);
+});
+
 t.test('step scaling and scheduled actions follow the spec (prod has them, dev does not)', async (t) => {
   t.equal(
     resourcesOfType(dev.json, 'AWS::AutoScaling::ScalingPolicy').filter(([, p]) => p.PolicyType === 'StepScaling')
@@ -225,6 +235,40 @@ t.test('lifecycle notifications go to an encrypted SNS topic', async () => {
     Endpoint: 'platform-oncall@taskboard.example.com',
   });
   dev.template.resourceCountIs('AWS::SNS::Subscription', 0);
+});
+
+t.test('the notification key admits the Auto Scaling service-linked role even before that role exists', async (t) => {
+  const [[, key]] = resourcesOfType(prod.json, 'AWS::KMS::Key') as [[string, { KeyPolicy: { Statement: unknown[] } }]];
+  const serviceLinkedRole = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':iam::',
+        { Ref: 'AWS::AccountId' },
+        ':role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
+      ],
+    ],
+  };
+  // KMS rejects a key policy whose principals do not exist: the role may only appear in a condition.
+  for (const statement of key.KeyPolicy.Statement as Array<{ Principal: unknown }>) {
+    t.notMatch(JSON.stringify(statement.Principal), 'AWSServiceRoleForAutoScaling');
+  }
+  prod.template.hasResourceProperties('AWS::KMS::Key', {
+    KeyPolicy: Match.objectLike({
+      Statement: Match.arrayWith([
+        Match.objectLike({
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+          Condition: {
+            StringEquals: { 'aws:PrincipalArn': serviceLinkedRole, 'kms:CallerAccount': { Ref: 'AWS::AccountId' } },
+          },
+        }),
+      ]),
+    }),
+  });
 });
 
 t.test(

@@ -1,5 +1,18 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
-import { API_ENV_FILE, apiUserDataCommands } from '../v1/infrastructure/user-data.ts';
+import {
+  API_ENV_FILE,
+  API_LOG_FILE,
+  CLOUDWATCH_AGENT_CTL,
+  apiUserDataCommands,
+} from '../v1/infrastructure/user-data.ts';
+import { PACKAGE_DIR } from './helpers/synthesized-service.ts';
+
+/** The unit the AMI installs (packages/api); user data and the agent config depend on its log settings. */
+const UNIT_FILE = join(PACKAGE_DIR, '..', '..', 'packages', 'api', 'deploy', 'taskboard-api.service');
 
 const config = {
   region: 'eu-west-1',
@@ -44,4 +57,40 @@ t.test('values are quoted for systemd, and the script fails fast', async (t) => 
   t.ok(lines.includes('LOG_LEVEL="in\\"fo\\\\"'));
   t.equal(lines[0], 'set -euo pipefail');
   t.equal(lines.at(-1), 'systemctl enable --now taskboard-api');
+});
+
+t.test('the api log is readable by the CloudWatch agent (cwagent) from the first start on', async (t) => {
+  const lines = apiUserDataCommands(config);
+  const unit = readFileSync(UNIT_FILE, 'utf8');
+  t.match(unit, `StandardOutput=append:${API_LOG_FILE}`, 'the file user data prepares is the one the unit appends to');
+  // systemd resets the directory to this mode on every start: other users may traverse, not list.
+  t.match(unit, /^LogsDirectoryMode=0711$/m);
+  const prepare = lines.findIndex((line) => line.includes(`chown taskboard:cwagent ${API_LOG_FILE}`));
+  t.ok(prepare >= 0, 'the file is owned by taskboard, group cwagent');
+  t.match(lines[prepare]!, `touch ${API_LOG_FILE}`, 'created without truncating an existing log');
+  t.match(lines[prepare]!, `chmod 0640 ${API_LOG_FILE}`, 'readable by group cwagent only');
+  // append: keeps an existing file's owner and mode, so it must exist before the api first starts.
+  t.ok(prepare < lines.indexOf('systemctl enable --now taskboard-api'));
+});
+
+t.test('a CloudWatch agent that fails to start does not keep the api from starting', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'taskboard-user-data-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const failingCtl = join(dir, 'amazon-cloudwatch-agent-ctl');
+  writeFileSync(failingCtl, '#!/bin/sh\necho "ssm: throttled" >&2\nexit 1\n');
+  chmodSync(failingCtl, 0o755);
+  const lines = apiUserDataCommands(config);
+  // The agent's part of the script, against a stub agent that fails and a log file in a temp dir.
+  const agentBlock = lines
+    .slice(
+      lines.findIndex((line) => line.startsWith('if [ -x')),
+      lines.indexOf('fi') + 1,
+    )
+    .map((line) => line.replaceAll(CLOUDWATCH_AGENT_CTL, failingCtl).replaceAll(API_LOG_FILE, join(dir, 'api.log')));
+  const run = spawnSync('bash', ['-c', [lines[0], ...agentBlock, 'echo api-started'].join('\n')], {
+    encoding: 'utf8',
+  });
+  t.equal(run.status, 0, 'user data carries on to the api start');
+  t.equal(run.stdout.trim(), 'api-started');
+  t.match(run.stderr, 'WARNING: the CloudWatch agent did not start');
 });

@@ -9,7 +9,10 @@ export const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '
 export const EXAMPLE_OUTPUTS = join(PACKAGE_DIR, 'specs', 'environment-outputs.example.json');
 
 export interface CloudFormationTemplate {
-  readonly Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; UpdatePolicy?: unknown }>;
+  readonly Resources: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown>; UpdatePolicy?: unknown; DependsOn?: string[] }
+  >;
   readonly Outputs?: Record<string, { Value: unknown }>;
 }
 

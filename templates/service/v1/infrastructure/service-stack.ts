@@ -13,7 +13,7 @@ import type { Construct } from 'constructs';
 import { InstanceRole } from './instance-role.ts';
 import { suppressAcceptedFindings } from './nag-suppressions.ts';
 import type { ServiceInputs } from './service-inputs.ts';
-import { apiUserDataCommands } from './user-data.ts';
+import { API_LOG_FILE, CLOUDWATCH_AGENT_USER, apiUserDataCommands } from './user-data.ts';
 
 export interface ServiceStackProps extends StackProps {
   readonly inputs: ServiceInputs;
@@ -137,7 +137,7 @@ export class ServiceStack extends Stack {
       listenerArn: inputs.alb_listener_arn,
       securityGroup: albSecurityGroup,
     });
-    new elbv2.ApplicationListenerRule(this, 'ListenerRule', {
+    const listenerRule = new elbv2.ApplicationListenerRule(this, 'ListenerRule', {
       listener,
       priority: inputs.listener_rule_priority,
       conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
@@ -177,7 +177,7 @@ export class ServiceStack extends Stack {
       }),
     });
     this.autoScalingGroup.attachToApplicationTargetGroup(this.targetGroup);
-    this.addScalingPolicies(inputs);
+    this.addScalingPolicies(inputs, listenerRule);
 
     const outputs: Record<string, string> = {
       AutoScalingGroupName: this.autoScalingGroup.autoScalingGroupName,
@@ -197,16 +197,24 @@ export class ServiceStack extends Stack {
       description: 'Encrypts the Taskboard service lifecycle notification topic',
       enableKeyRotation: true,
     });
-    // Auto Scaling publishes with its service-linked role, which needs the key.
+    // Auto Scaling publishes with its service-linked role, which needs the key. KMS rejects a key
+    // policy naming a principal that does not exist, and that role exists only once the account's
+    // first Auto Scaling group is created (later in this very stack, in a fresh account). So match
+    // it by aws:PrincipalArn under principal "*" instead; kms:CallerAccount keeps it to this account.
+    // Not the account root principal: that only delegates to IAM policies, and AWS fixes the
+    // service-linked role's policy, which grants no KMS use of customer managed keys.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
-        principals: [
-          new iam.ArnPrincipal(
-            `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-          ),
-        ],
+        sid: 'AutoScalingPublishesNotifications',
+        principals: [new iam.AnyPrincipal()],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
+        conditions: {
+          StringEquals: {
+            'aws:PrincipalArn': `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+            'kms:CallerAccount': Aws.ACCOUNT_ID,
+          },
+        },
       }),
     );
     const topic = new sns.Topic(this, 'LifecycleNotifications', { masterKey: key, enforceSSL: true });
@@ -252,15 +260,19 @@ export class ServiceStack extends Stack {
     return [unhealthy, errors];
   }
 
-  private addScalingPolicies(inputs: ServiceInputs): void {
+  private addScalingPolicies(inputs: ServiceInputs, listenerRule: elbv2.ApplicationListenerRule): void {
     const group = this.autoScalingGroup;
     group.scaleOnCpuUtilization('CpuTarget', { targetUtilizationPercent: inputs.cpu_target_utilization_percent });
-    new autoscaling.TargetTrackingScalingPolicy(this, 'RequestCountTarget', {
+    const requestCount = new autoscaling.TargetTrackingScalingPolicy(this, 'RequestCountTarget', {
       autoScalingGroup: group,
       predefinedMetric: autoscaling.PredefinedMetric.ALB_REQUEST_COUNT_PER_TARGET,
       resourceLabel: `${inputs.load_balancer_full_name}/${this.targetGroup.targetGroupFullName}`,
       targetValue: inputs.requests_per_target,
     });
+    // Auto Scaling rejects ALBRequestCountPerTarget for a target group no load balancer routes to
+    // yet; only the listener rule attaches ours, and nothing else orders the two (CDK's own
+    // scaleOnRequestCount adds the same dependency).
+    requestCount.node.addDependency(listenerRule);
     if (inputs.step_scaling_steps.length > 0) {
       group.scaleOnMetric('CpuSteps', {
         metric: new cloudwatch.Metric({
@@ -321,13 +333,13 @@ function validateCapacity(inputs: ServiceInputs): void {
 /** Ships the api log file and memory/disk metrics the default EC2 metrics lack. */
 function cloudWatchAgentConfiguration(logGroupName: string): Record<string, unknown> {
   return {
-    agent: { run_as_user: 'cwagent' },
+    // Not root: as root, whoever can edit this SSM parameter could ship any file (api.env included).
+    // User data and the unit's LogsDirectoryMode let cwagent read the api log and nothing more.
+    agent: { run_as_user: CLOUDWATCH_AGENT_USER },
     logs: {
       logs_collected: {
         files: {
-          collect_list: [
-            { file_path: '/var/log/taskboard/api.log', log_group_name: logGroupName, log_stream_name: '{instance_id}' },
-          ],
+          collect_list: [{ file_path: API_LOG_FILE, log_group_name: logGroupName, log_stream_name: '{instance_id}' }],
         },
       },
     },

@@ -20,10 +20,16 @@ export const SHUTDOWN_DEADLINE_SECONDS = 25;
 /** Where the api reads its configuration; the AMI's unit file does not need to know the values. */
 export const API_ENV_FILE = '/etc/taskboard/api.env';
 export const SERVICE_UNIT = 'taskboard-api';
+/** The file the unit appends the api's stdout and stderr to, and the CloudWatch agent ships. */
+export const API_LOG_FILE = '/var/log/taskboard/api.log';
+/** The user the CloudWatch agent runs as (its `run_as_user`); its package creates it with a group of the same name. */
+export const CLOUDWATCH_AGENT_USER = 'cwagent';
+export const CLOUDWATCH_AGENT_CTL = '/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl';
 
 /**
  * Shell lines for the launch template's user data: write the api's environment file, point the
- * systemd unit at it, start the CloudWatch agent, then `systemctl enable --now taskboard-api`.
+ * systemd unit at it, prepare the api log for and start the CloudWatch agent (both best effort),
+ * then `systemctl enable --now taskboard-api` (fatal, like everything else under `set -e`).
  * The api resolves DATABASE_SECRET_ID to a connection URL itself, so no secret lands on disk.
  */
 export function apiUserDataCommands(config: ApiConfiguration): string[] {
@@ -60,8 +66,18 @@ export function apiUserDataCommands(config: ApiConfiguration): string[] {
     `EnvironmentFile=${API_ENV_FILE}`,
     `TimeoutStopSec=${stopTimeoutSeconds}`,
     'TASKBOARD_UNIT',
-    'if [ -x /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl ]; then',
-    `  /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c ssm:${config.cloudWatchAgentConfigParameter}`,
+    `if [ -x ${CLOUDWATCH_AGENT_CTL} ]; then`,
+    // The agent reads the log as cwagent. Left alone, systemd (as root, UMask=0077) creates the
+    // append: file 0600 root, unreadable to it; append: reuses an existing file with its owner and
+    // mode, so create it first: owned by taskboard, readable by group cwagent only. The file stays
+    // across reboots (user data runs on first boot only), and systemd never re-chowns it: its
+    // LogsDirectory= recursion runs only if the directory stops being taskboard:taskboard. The
+    // unit's LogsDirectoryMode=0711 lets cwagent reach the file without listing the directory.
+    `  (touch ${API_LOG_FILE} && chown taskboard:${CLOUDWATCH_AGENT_USER} ${API_LOG_FILE} && chmod 0640 ${API_LOG_FILE}) ||`,
+    `    echo 'taskboard: WARNING: could not make ${API_LOG_FILE} readable by ${CLOUDWATCH_AGENT_USER}; the api log is not shipped' >&2`,
+    // Not fatal: an SSM or agent hiccup must not keep the api down; it only costs logs and metrics.
+    `  ${CLOUDWATCH_AGENT_CTL} -a fetch-config -m ec2 -s -c ssm:${config.cloudWatchAgentConfigParameter} ||`,
+    "    echo 'taskboard: WARNING: the CloudWatch agent did not start; starting the api without logs and metrics' >&2",
     'fi',
     'systemctl daemon-reload',
     `systemctl enable --now ${SERVICE_UNIT}`,
