@@ -164,6 +164,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(healthPlugin, { migrationsDir: options.migrationsDir ?? MIGRATIONS_DIR });
 
+  const windowSeconds = config.rateLimit.windowMs / 1000;
+  const windowText = windowSeconds === 1 ? 'second' : `${windowSeconds} seconds`;
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', app.authenticate);
@@ -174,7 +176,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         hook: 'preHandler',
         keyGenerator: (request) => request.principal?.userId ?? request.ip,
         errorResponseBuilder: (_request, context) =>
-          new HttpProblem('rateLimited', `Rate limit of ${context.max} requests per ${context.after} exceeded`, {
+          new HttpProblem('rateLimited', `Rate limit of ${context.max} requests per ${windowText} exceeded`, {
             headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
           }),
       });

@@ -30,6 +30,9 @@ t.test('authentication', async (t) => {
     const response = await me(await authHeader('alice'));
     t.equal(response.statusCode, 200);
     t.match(json(response), { id: testStack().users.alice.sub, groups: [] });
+    const { authorization } = await authHeader('alice');
+    const lowercase = await me({ authorization: authorization.replace(/^Bearer/, 'bearer') });
+    t.equal(lowercase.statusCode, 200, 'the scheme is case-insensitive');
   });
 
   t.test('admin group comes from cognito:groups', async (t) => {

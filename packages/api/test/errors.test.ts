@@ -91,7 +91,11 @@ t.test('rate limiting per user answers 429 with Retry-After', async (t) => {
   t.same(statuses, [200, 200, 200, 429]);
   const limited = await app.inject({ method: 'GET', url: '/v1/me', headers: alice });
   t.ok(Number(limited.headers['retry-after']) > 0);
-  t.match(json(limited), { type: '/problems/rate-limited', status: 429 });
+  t.match(json(limited), {
+    type: '/problems/rate-limited',
+    status: 429,
+    detail: 'Rate limit of 3 requests per 60 seconds exceeded',
+  });
   t.equal(
     (await app.inject({ method: 'GET', url: '/v1/me', headers: bob })).statusCode,
     200,

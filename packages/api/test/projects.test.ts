@@ -139,7 +139,19 @@ t.test('projects and members', async (t) => {
     t.equal(ok.headers.etag, '"2"');
     t.match(json(ok), { name: 'Renamed', description: null, version: 2 });
     t.equal((await app.inject({ method: 'DELETE', url, headers: { ...alice, 'if-match': '"1"' } })).statusCode, 412);
-    t.equal((await app.inject({ method: 'DELETE', url, headers: { ...alice, 'if-match': '"2"' } })).statusCode, 204);
+    // RFC 9110: a list matches when any strong tag in it does; weak tags and other spellings never do.
+    for (const ifMatch of ['W/"2"', '"02"', '2', '"1", W/"2"', '"2" garbage']) {
+      const refused = await app.inject({ method: 'DELETE', url, headers: { ...alice, 'if-match': ifMatch } });
+      t.equal(refused.statusCode, 412, ifMatch);
+    }
+    const listed = await app.inject({
+      method: 'PUT',
+      url,
+      headers: { ...alice, 'if-match': '"1", "2",W/"3"' },
+      payload: { name: 'Listed' },
+    });
+    t.equal(listed.statusCode, 200, 'a list holding the current tag matches');
+    t.equal((await app.inject({ method: 'DELETE', url, headers: { ...alice, 'if-match': '"3"' } })).statusCode, 204);
     t.equal((await app.inject({ method: 'GET', url, headers: alice })).statusCode, 404);
   });
 
@@ -158,6 +170,31 @@ t.test('projects and members', async (t) => {
       ),
     );
     t.same(results.map((r) => r.statusCode).sort(), [200, 412, 412, 412, 412, 412, 412, 412]);
+  });
+
+  t.test('concurrent adds of the same member: one 201, the others 409, never a 500', async (t) => {
+    const p = json(
+      await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Crowd' } }),
+    );
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        app.inject({
+          method: 'POST',
+          url: `/v1/projects/${String(p.id)}/members`,
+          headers: alice,
+          payload: { userId: users.carol.sub },
+        }),
+      ),
+    );
+    t.same(results.map((r) => r.statusCode).sort(), [201, 409, 409, 409, 409, 409]);
+  });
+
+  t.test('ids PostgreSQL cannot read are 400, not 500', async (t) => {
+    const urn = `urn:uuid:${String(project.id)}`;
+    for (const path of [`/v1/projects/${urn}`, `/v1/projects/${urn}/tasks`, `/v1/tasks/${urn}`]) {
+      const response = await app.inject({ method: 'GET', url: path, headers: alice });
+      t.equal(response.statusCode, 400, path);
+    }
   });
 });
 

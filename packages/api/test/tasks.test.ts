@@ -147,6 +147,17 @@ t.test('tasks', async (t) => {
     t.equal(new Set(seen).size, seen.length, 'no duplicates');
   });
 
+  t.test('due dates PostgreSQL cannot store are 400, the first and last years are fine', async (t) => {
+    for (const [dueDate, status] of [
+      ['0000-01-01', 400],
+      ['0001-01-01', 201],
+      ['9999-12-31', 201],
+    ] as const) {
+      const response = await app.inject({ method: 'POST', url: base, headers: bob, payload: { title: 'd', dueDate } });
+      t.equal(response.statusCode, status, dueDate);
+    }
+  });
+
   t.test('limit bounds and bad cursors are 400', async (t) => {
     for (const query of [
       'limit=0',

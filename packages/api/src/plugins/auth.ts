@@ -120,7 +120,8 @@ export const authPlugin = fp(
       const header = request.headers.authorization;
       if (header === undefined) throw invalid('no Authorization header');
       if (header.length > MAX_TOKEN_LENGTH + 7) throw invalid('token too large');
-      if (!/^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(header))
+      // The scheme is case-insensitive (RFC 9110 §11.1); the token is base64url.
+      if (!/^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/i.test(header))
         throw invalid('malformed Authorization header');
       let claims: TokenClaims;
       try {

@@ -14,7 +14,16 @@ export const securityPlugin = fp(
     await app.register(cors, {
       origin: options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
       methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-      allowedHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key', 'x-request-id'],
+      // traceparent/tracestate: W3C trace context, which browser tracing (OpenTelemetry) adds.
+      allowedHeaders: [
+        'authorization',
+        'content-type',
+        'if-match',
+        'idempotency-key',
+        'x-request-id',
+        'traceparent',
+        'tracestate',
+      ],
       exposedHeaders: [
         'etag',
         'location',

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { etagOf, requiredVersion } from '../http/etag.ts';
+import { etagOf, requiredVersions } from '../http/etag.ts';
 import { pathOf } from '../http/request-path.ts';
 import type { Db } from '../services/projects.ts';
 import type { IdempotencyStore, StoredResponse } from '../services/idempotency.ts';
@@ -23,9 +23,9 @@ export function sendStored(reply: FastifyReply, response: StoredResponse): Fasti
   return reply.code(response.status).send(response.body);
 }
 
-export function ifMatchVersion(request: FastifyRequest): number | undefined {
+export function ifMatchVersions(request: FastifyRequest): readonly number[] | undefined {
   const header = request.headers['if-match'];
-  return requiredVersion(Array.isArray(header) ? header.join(',') : header);
+  return requiredVersions(Array.isArray(header) ? header.join(',') : header);
 }
 
 export function idempotencyKey(request: FastifyRequest): string | undefined {

@@ -1,6 +1,12 @@
 import { Type, type Static, type TSchema } from 'typebox';
 
-export const Uuid = Type.String({ format: 'uuid', description: 'A UUID (v7 for ids this API creates).' });
+// The pattern as well as the format: ajv's uuid format also accepts a `urn:uuid:` prefix, which
+// PostgreSQL's uuid type does not.
+export const Uuid = Type.String({
+  format: 'uuid',
+  pattern: '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$',
+  description: 'A UUID (v7 for ids this API creates).',
+});
 export const UserId = Type.String({
   minLength: 1,
   maxLength: 128,

@@ -1,12 +1,12 @@
 import type { Principal } from '../auth/principal.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { decodeCursor, toPage, type Page } from '../http/cursor.ts';
-import { assertVersion } from '../http/etag.ts';
+import { matchedVersion } from '../http/etag.ts';
 import { HttpProblem } from '../http/problem.ts';
 import type { Member, MemberInput, Project, ProjectInput } from '../schemas/resources.ts';
 import { loadProjectAccess, requireOwner } from './access.ts';
 import { memberDto, projectDto } from './dto.ts';
-import { isRecordNotFound } from '../db/errors.ts';
+import { isRecordNotFound, isUniqueViolation } from '../db/errors.ts';
 
 export type Db = Pick<PrismaClient, 'project' | 'projectMember' | 'task' | 'user'>;
 
@@ -59,10 +59,15 @@ export class ProjectService {
     return projectDto(project, role);
   }
 
-  async replace(principal: Principal, projectId: string, input: ProjectInput, ifVersion?: number): Promise<Project> {
+  async replace(
+    principal: Principal,
+    projectId: string,
+    input: ProjectInput,
+    ifMatch?: readonly number[],
+  ): Promise<Project> {
     const access = await loadProjectAccess(this.prisma, principal, projectId);
     requireOwner(access);
-    assertVersion(ifVersion, access.project.version);
+    const ifVersion = matchedVersion(ifMatch, access.project.version);
     // The version in the WHERE makes "check, then write" atomic: of two writers holding
     // the same ETag exactly one matches, the other gets 412.
     const row = await this.prisma.project
@@ -77,10 +82,10 @@ export class ProjectService {
     return projectDto(row, access.role);
   }
 
-  async delete(principal: Principal, projectId: string, ifVersion?: number): Promise<void> {
+  async delete(principal: Principal, projectId: string, ifMatch?: readonly number[]): Promise<void> {
     const access = await loadProjectAccess(this.prisma, principal, projectId);
     requireOwner(access);
-    assertVersion(ifVersion, access.project.version);
+    const ifVersion = matchedVersion(ifMatch, access.project.version);
     const deleted = await this.prisma.project.deleteMany({
       where: { id: projectId, ...(ifVersion === undefined ? {} : { version: ifVersion }) },
     });
@@ -115,11 +120,19 @@ export class ProjectService {
     const existing = await db.projectMember.findUnique({
       where: { projectId_userId: { projectId, userId: input.userId } },
     });
-    if (existing !== null) throw new HttpProblem('conflict', 'The user is already a member of this project');
-    const row = await db.projectMember.create({
-      data: { projectId, userId: input.userId, role: 'member' },
-      include: { user: { select: { email: true } } },
-    });
+    const alreadyMember = (): HttpProblem =>
+      new HttpProblem('conflict', 'The user is already a member of this project');
+    if (existing !== null) throw alreadyMember();
+    // The check above answers the common case; two concurrent adds both pass it, and the primary key
+    // decides: the loser gets the same 409.
+    const row = await db.projectMember
+      .create({
+        data: { projectId, userId: input.userId, role: 'member' },
+        include: { user: { select: { email: true } } },
+      })
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error) ? alreadyMember() : error;
+      });
     return memberDto(row);
   }
 

@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/principal.ts';
 import type { PrismaClient, Task as TaskRow } from '../generated/prisma/client.ts';
 import { decodeCursor, toPage, type Page } from '../http/cursor.ts';
-import { assertVersion } from '../http/etag.ts';
+import { matchedVersion } from '../http/etag.ts';
 import { HttpProblem, notFound } from '../http/problem.ts';
 import type { Task, TaskInput, TaskStatus } from '../schemas/resources.ts';
 import { loadProjectAccess, requireMember, type ProjectAccess } from './access.ts';
@@ -53,10 +53,10 @@ export class TaskService {
     return taskDto(task);
   }
 
-  async replace(principal: Principal, taskId: string, input: TaskInput, ifVersion?: number): Promise<Task> {
+  async replace(principal: Principal, taskId: string, input: TaskInput, ifMatch?: readonly number[]): Promise<Task> {
     const { task, access } = await this.load(principal, taskId);
     requireMember(access);
-    assertVersion(ifVersion, task.version);
+    const ifVersion = matchedVersion(ifMatch, task.version);
     await assertAssignable(this.prisma, task.projectId, input.assigneeId);
     // The version in the WHERE makes "check, then write" atomic: of two writers holding the
     // same ETag exactly one matches; the other finds no row (P2025) and gets 412.
@@ -74,10 +74,10 @@ export class TaskService {
     return taskDto(row);
   }
 
-  async delete(principal: Principal, taskId: string, ifVersion?: number): Promise<void> {
+  async delete(principal: Principal, taskId: string, ifMatch?: readonly number[]): Promise<void> {
     const { task, access } = await this.load(principal, taskId);
     requireMember(access);
-    assertVersion(ifVersion, task.version);
+    const ifVersion = matchedVersion(ifMatch, task.version);
     const deleted = await this.prisma.task.deleteMany({
       where: { id: taskId, ...(ifVersion === undefined ? {} : { version: ifVersion }) },
     });

@@ -85,7 +85,7 @@ export interface Task {
   priority: 'low' | 'medium' | 'high' | 'urgent';
   /** A member of the project, or null. */
   assigneeId: string | null;
-  /** A calendar date, YYYY-MM-DD. */
+  /** A calendar date, YYYY-MM-DD, from 0001-01-01 on. */
   dueDate: string | null;
   readonly version: number;
   /** ISO 8601 date-time string (kept as a string, not a Date). */
@@ -102,7 +102,7 @@ export interface TaskInput {
   priority?: 'low' | 'medium' | 'high' | 'urgent';
   /** A member of the project, or null. */
   assigneeId?: string | null;
-  /** A calendar date, YYYY-MM-DD. */
+  /** A calendar date, YYYY-MM-DD, from 0001-01-01 on. */
   dueDate?: string | null;
 }
 

@@ -13,7 +13,7 @@ import {
   type PageQueryType,
 } from '../../schemas/common.ts';
 import type { MemberInput, ProjectInput } from '../../schemas/resources.ts';
-import { createIdempotently, ifMatchVersion, secured, sendVersioned } from '../route-helpers.ts';
+import { createIdempotently, ifMatchVersions, secured, sendVersioned } from '../route-helpers.ts';
 
 const ProjectParams = Type.Object({ projectId: Uuid });
 const MemberParams = Type.Object({ projectId: Uuid, userId: UserId });
@@ -93,7 +93,7 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
         request.principal,
         request.params.projectId,
         request.body,
-        ifMatchVersion(request),
+        ifMatchVersions(request),
       );
       return sendVersioned(reply, project);
     },
@@ -113,7 +113,7 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      await projects.delete(request.principal, request.params.projectId, ifMatchVersion(request));
+      await projects.delete(request.principal, request.params.projectId, ifMatchVersions(request));
       return reply.code(204).send();
     },
   );

@@ -12,7 +12,7 @@ import {
   Uuid,
 } from '../../schemas/common.ts';
 import { TaskStatusSchema, type TaskInput, type TaskStatus } from '../../schemas/resources.ts';
-import { createIdempotently, ifMatchVersion, secured, sendVersioned } from '../route-helpers.ts';
+import { createIdempotently, ifMatchVersions, secured, sendVersioned } from '../route-helpers.ts';
 
 const ProjectParams = Type.Object({ projectId: Uuid });
 const TaskParams = Type.Object({ taskId: Uuid });
@@ -122,7 +122,7 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) =>
       sendVersioned(
         reply,
-        await tasks.replace(request.principal, request.params.taskId, request.body, ifMatchVersion(request)),
+        await tasks.replace(request.principal, request.params.taskId, request.body, ifMatchVersions(request)),
       ),
   );
 
@@ -140,7 +140,7 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      await tasks.delete(request.principal, request.params.taskId, ifMatchVersion(request));
+      await tasks.delete(request.principal, request.params.taskId, ifMatchVersions(request));
       return reply.code(204).send();
     },
   );
