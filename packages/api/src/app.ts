@@ -110,6 +110,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Router-level rejections (over-long parameters, malformed URL encoding) never reach the
     // error handler; answer them as problem+json too.
     frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id); // onRequest hooks do not run for these
       sendProblem(
         request,
         reply,
@@ -118,6 +119,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         }),
       );
     },
+  });
+
+  // Bodies are JSON: a text/plain body is a 415, not a string that fails the schema.
+  app.removeContentTypeParser('text/plain');
+  // Many HTTP clients set Content-Type: application/json on every request; a DELETE has no body.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' && request.method === 'DELETE') done(null, undefined);
+    else parseJson(request, body as string, done);
   });
 
   app.decorateRequest('principal', null as never);

@@ -36,6 +36,12 @@ t.test('bad input gets a 4xx problem+json, never a 5xx or a stack trace', async 
       415,
       '/problems/unsupported-media-type',
     ],
+    [
+      'text/plain body',
+      post('{"name":"x"}', { 'content-type': 'text/plain' }),
+      415,
+      '/problems/unsupported-media-type',
+    ],
     ['unknown route', app.inject({ method: 'GET', url: '/v1/nothing', headers: alice }), 404, '/problems/not-found'],
     [
       'malformed id',
@@ -62,6 +68,48 @@ t.test('bad input gets a 4xx problem+json, never a 5xx or a stack trace', async 
   t.test('validation errors name each field', async (t) => {
     const body = json(await post('{"name":"","extra":1}'));
     t.same((body.errors as { path: string }[]).map((error) => error.path).sort(), ['/body/extra', '/body/name']);
+  });
+
+  t.test('a union field gets one error that says what it accepts', async (t) => {
+    const project = json(await post('{"name":"Unions"}'));
+    const tasks = `/v1/projects/${String(project.id)}/tasks`;
+    const body = await app.inject({
+      method: 'POST',
+      url: tasks,
+      headers: alice,
+      payload: { title: 't', status: 'open', dueDate: 'tomorrow' },
+    });
+    t.same(json(body).errors, [
+      { path: '/body/status', message: 'must be one of "todo", "in_progress", "done"' },
+      { path: '/body/dueDate', message: 'must match format "date" (or be null)' },
+    ]);
+    const query = await app.inject({ method: 'GET', url: `${tasks}?status=open`, headers: alice });
+    t.same(json(query).errors, [{ path: '/query/status', message: 'must be one of "todo", "in_progress", "done"' }]);
+  });
+
+  t.test('a DELETE with a JSON content type and no body is fine', async (t) => {
+    const project = json(await post('{"name":"Gone"}'));
+    const deleted = await app.inject({
+      method: 'DELETE',
+      url: `/v1/projects/${String(project.id)}`,
+      headers: { ...alice, 'content-type': 'application/json' },
+    });
+    t.equal(deleted.statusCode, 204);
+  });
+
+  t.test('router-level rejections carry the request id header too', async (t) => {
+    const response = await app.inject({ method: 'GET', url: '/v1/projects/%E0%A4%A', headers: alice });
+    t.equal(response.statusCode, 400);
+    t.equal(response.headers['x-request-id'], json(response).requestId);
+  });
+
+  t.test('an OPTIONS request that is not a preflight is not an error', async (t) => {
+    const response = await app.inject({
+      method: 'OPTIONS',
+      url: '/v1/projects',
+      headers: { origin: 'https://x.test' },
+    });
+    t.ok(response.statusCode < 400, String(response.statusCode));
   });
 });
 

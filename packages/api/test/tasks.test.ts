@@ -152,6 +152,9 @@ t.test('tasks', async (t) => {
       ['0000-01-01', 400],
       ['0001-01-01', 201],
       ['9999-12-31', 201],
+      ['2024-02-29', 201],
+      ['2025-02-29', 400],
+      ['2025-13-01', 400],
     ] as const) {
       const response = await app.inject({ method: 'POST', url: base, headers: bob, payload: { title: 'd', dueDate } });
       t.equal(response.statusCode, status, dueDate);

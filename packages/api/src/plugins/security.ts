@@ -35,6 +35,8 @@ export const securityPlugin = fp(
         'x-ratelimit-reset',
       ],
       maxAge: 600,
+      // An OPTIONS request that is not a CORS preflight gets an empty 204, not a text/plain 400.
+      strictPreflight: false,
     });
   },
   { name: 'security' },

@@ -6,6 +6,19 @@ import type { FieldError } from '../http/problem.ts';
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** RFC 3339 full-date from year 0001 on: ajv-formats also accepts 0000, which PostgreSQL's date type refuses. */
+export function isStorableDate(text: string): boolean {
+  const match = DATE.exec(text);
+  if (match === null) return false;
+  const [year, month, day] = match.slice(1).map(Number) as [number, number, number];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  return year >= 1 && day >= 1 && day <= days;
+}
+
 type ValidatorFactory = (externalSchemas: Record<string, unknown>) => FastifySchemaCompiler<FastifySchema>;
 
 /**
@@ -17,6 +30,7 @@ export const buildValidatorFactory = (): ValidatorFactory => (externalSchemas) =
   const make = (coerceTypes: false | 'array'): Ajv => {
     const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false });
     addFormats(ajv);
+    ajv.addFormat('date', isStorableDate);
     for (const schema of Object.values(externalSchemas)) ajv.addSchema(schema as object);
     return ajv;
   };
@@ -39,18 +53,48 @@ export const buildValidatorFactory = (): ValidatorFactory => (externalSchemas) =
 
 const PART_NAMES: Record<string, string> = { querystring: 'query', params: 'path', headers: 'header', body: 'body' };
 
-/** Turns Ajv errors into per-field errors with JSON pointers such as `/body/title`. */
+/** One field error per Ajv error, with a JSON pointer such as `/body/title`. */
+function fieldError(part: string, error: ErrorObject): FieldError {
+  let pointer = error.instancePath;
+  let message = error.message ?? 'is invalid';
+  if (error.keyword === 'required') {
+    pointer += `/${String(error.params.missingProperty)}`;
+    message = 'is required';
+  }
+  if (error.keyword === 'additionalProperties') {
+    pointer += `/${String(error.params.additionalProperty)}`;
+    message = 'is not a known field';
+  }
+  return { path: `/${part}${pointer}`, message };
+}
+
+/**
+ * What a failed `anyOf` (a union: an enum of literals, or a value or null) means for its field, in
+ * one message instead of one per branch: the allowed values, or the non-null branch's complaint.
+ */
+function unionMessage(branches: readonly ErrorObject[]): string {
+  const allowed = branches.filter((e) => e.keyword === 'const').map((e) => JSON.stringify(e.params.allowedValue));
+  const nullable = branches.some((e) => e.keyword === 'type' && e.params.type === 'null');
+  if (allowed.length > 0) return `must be one of ${allowed.join(', ')}${nullable ? ' or null' : ''}`;
+  const nonNull = branches.filter((e) => !(e.keyword === 'type' && e.params.type === 'null'));
+  const other = nonNull.find((e) => e.keyword === 'format') ?? nonNull[0];
+  const message = other?.message ?? 'has an invalid value';
+  return nullable ? `${message} (or be null)` : message;
+}
+
+/** Turns Ajv errors into per-field errors, one per field for unions. */
 export function fieldErrors(context: string, errors: readonly ErrorObject[]): FieldError[] {
   const part = PART_NAMES[context] ?? context;
-  return errors.map((error) => {
-    let pointer = error.instancePath;
-    if (error.keyword === 'required') pointer += `/${String(error.params.missingProperty)}`;
-    if (error.keyword === 'additionalProperties') pointer += `/${String(error.params.additionalProperty)}`;
-    let message = error.message ?? 'is invalid';
-    if (error.keyword === 'additionalProperties') message = 'is not a known field';
-    if (error.keyword === 'required') message = 'is required';
-    if (error.keyword === 'enum' || (error.keyword === 'anyOf' && error.params))
-      message = message.replace(/^must match a schema in anyOf$/, 'has an invalid value');
-    return { path: `/${part}${pointer}`, message };
-  });
+  const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const result: FieldError[] = [];
+  for (const error of errors) {
+    const path = error.instancePath;
+    if (!unionPaths.has(path) || error.keyword === 'required' || error.keyword === 'additionalProperties') {
+      result.push(fieldError(part, error));
+    } else if (error.keyword === 'anyOf') {
+      const branches = errors.filter((e) => e.instancePath === path && e.keyword !== 'anyOf');
+      result.push({ path: `/${part}${path}`, message: unionMessage(branches) });
+    }
+  }
+  return result;
 }

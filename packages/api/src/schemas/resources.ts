@@ -69,9 +69,8 @@ export const MemberInputSchema = Type.Object(
 const TaskTitle = Type.String({ minLength: 1, maxLength: 500, pattern: NO_NUL });
 const TaskDescription = Type.Union([Type.String({ maxLength: 10000, pattern: NO_NUL }), Type.Null()]);
 const Assignee = Type.Union([UserId, Type.Null()], { description: 'A member of the project, or null.' });
-// Year 0000 passes the date format but not PostgreSQL's date type (there is no year 0).
-const YEAR_0001_TO_9999 = '^(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-';
-const DueDate = Type.Union([Type.String({ format: 'date', pattern: YEAR_0001_TO_9999 }), Type.Null()], {
+// The validator's date format refuses year 0000, which PostgreSQL's date type cannot store.
+const DueDate = Type.Union([Type.String({ format: 'date' }), Type.Null()], {
   description: 'A calendar date, YYYY-MM-DD, from 0001-01-01 on.',
 });
 
