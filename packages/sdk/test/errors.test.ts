@@ -128,3 +128,19 @@ t.test('a problem without detail reads as status + title', async (t) => {
     .then(unexpected, (e: unknown) => e as APIError);
   t.equal(err.message, '409 Conflict');
 });
+
+t.test('a 2xx with a malformed JSON body is an APIError with status and request id, not retried', async (t) => {
+  const s = await startServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'bad-json' });
+    res.end('{"id":');
+  });
+  t.teardown(s.close);
+  const err = await new Taskboard({ baseUrl: s.url }).tasks.get('x').then(unexpected, (e: unknown) => e as APIError);
+  t.ok(err instanceof APIError && err instanceof TaskboardError);
+  t.equal(err.status, 200);
+  t.equal(err.requestId, 'bad-json');
+  t.equal(err.headers?.get('content-type'), 'application/json');
+  t.equal(err.message, '200 response is not valid JSON: {"id":');
+  t.ok(err.cause instanceof SyntaxError);
+  t.equal(s.requests.length, 1);
+});

@@ -3,7 +3,7 @@ import type { OperationId, Operations } from '../generated/types.ts';
 import { APIPromise, type APIResult } from './api-promise.ts';
 import {
   APIConnectionError,
-  type APIError,
+  APIError,
   APITimeoutError,
   APIUserAbortError,
   TaskboardError,
@@ -99,18 +99,29 @@ export function retryDelay(attempt: number, headers: Headers | undefined, now = 
   return Math.min(0.5 * 2 ** attempt, MAX_RETRY_DELAY) * (1 - Math.random() * 0.25) * 1000;
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
+/**
+ * Settles like `value`, but rejects with APIUserAbortError as soon as `signal` aborts (at once if it
+ * already has), so a slow token function, hook or backoff wait never outlives a cancelled call.
+ */
+function abortable<T>(value: T | PromiseLike<T>, signal: AbortSignal | undefined, onAbort?: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => {
+      onAbort?.();
       reject(new APIUserAbortError(signal?.reason));
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) return abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    Promise.resolve(value)
+      .then(resolve, reject)
+      .finally(() => signal?.removeEventListener('abort', abort));
   });
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return abortable(new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), signal, () =>
+    clearTimeout(timer),
+  );
 }
 
 /**
@@ -199,11 +210,13 @@ export class TaskboardClient {
       if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
       if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch;
       if (op.auth && token) {
-        const value = typeof token === 'function' ? await token() : token;
+        const value = await abortable(typeof token === 'function' ? token() : token, signal);
         if (value) headers['authorization'] = `Bearer ${value}`;
       }
       Object.assign(headers, options.headers);
-      await onRequest?.({ operationId, method: op.method, url, headers, attempt });
+      await abortable(onRequest?.({ operationId, method: op.method, url, headers, attempt }), signal);
+      // The signal may have fired after the hook settled but before we resumed: never send then.
+      if (signal?.aborted) throw new APIUserAbortError(signal.reason);
 
       const controller = new AbortController();
       let timedOut = false;
@@ -252,8 +265,13 @@ export class TaskboardClient {
         continue;
       }
       if (response.ok) {
-        const json = text && /json/i.test(response.headers.get('content-type') ?? '');
-        const data = (json ? JSON.parse(text) : undefined) as Operations[K]['response'];
+        let data = undefined as Operations[K]['response'];
+        try {
+          if (text && /json/i.test(response.headers.get('content-type') ?? '')) data = JSON.parse(text);
+        } catch (cause) {
+          const message = `${response.status} response is not valid JSON: ${text.slice(0, 200)}`;
+          throw new APIError(response.status, undefined, requestId, response.headers, message, { cause });
+        }
         return {
           data,
           etag: response.headers.get('etag') ?? undefined,
