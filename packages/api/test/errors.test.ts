@@ -87,6 +87,21 @@ t.test('bad input gets a 4xx problem+json, never a 5xx or a stack trace', async 
     t.same(json(query).errors, [{ path: '/query/status', message: 'must be one of "todo", "in_progress", "done"' }]);
   });
 
+  t.test('a known path asked with another method is 405 with Allow; an unknown path stays 404', async (t) => {
+    const project = json(await post('{"name":"Methods"}'));
+    for (const [method, url, allow] of [
+      ['PATCH', `/v1/projects/${String(project.id)}`, 'DELETE, GET, HEAD, PUT'],
+      ['DELETE', `/v1/projects/${String(project.id)}/tasks?limit=5`, 'GET, HEAD, POST'],
+      ['POST', '/health/live', 'GET, HEAD'],
+    ] as const) {
+      const response = await app.inject({ method, url, headers: alice });
+      t.equal(response.statusCode, 405, `${method} ${url}`);
+      t.equal(response.headers.allow, allow, `${method} ${url}`);
+      t.match(json(response), { type: '/problems/method-not-allowed', status: 405 });
+    }
+    t.equal((await app.inject({ method: 'PATCH', url: '/v1/nothing', headers: alice })).statusCode, 404);
+  });
+
   t.test('a DELETE with a JSON content type and no body is fine', async (t) => {
     const project = json(await post('{"name":"Gone"}'));
     const deleted = await app.inject({

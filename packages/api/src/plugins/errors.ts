@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import type { ErrorObject } from 'ajv';
 import { HttpProblem } from '../http/problem.ts';
+import { AllowedMethods } from '../http/allowed-methods.ts';
 import { pathOf } from '../http/request-path.ts';
 import { fieldErrors } from './validation.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
@@ -68,9 +69,21 @@ export const errorsPlugin = fp(
       return sendProblem(request, reply, new HttpProblem('internal', 'The server could not complete the request'));
     });
 
-    app.setNotFoundHandler((request, reply) =>
-      sendProblem(request, reply, new HttpProblem('notFound', `No route for ${request.method} ${pathOf(request)}`)),
-    );
+    // Registered before the routes, so it sees every one of them.
+    const allowed = new AllowedMethods();
+    app.addHook('onRoute', (route) => allowed.add(route.method, route.url));
+
+    app.setNotFoundHandler((request, reply) => {
+      const path = pathOf(request);
+      const methods = allowed.of(path);
+      if (methods.length > 0) {
+        const problem = new HttpProblem('methodNotAllowed', `${request.method} is not allowed on ${path}`, {
+          headers: { allow: methods.join(', ') },
+        });
+        return sendProblem(request, reply, problem);
+      }
+      return sendProblem(request, reply, new HttpProblem('notFound', `No route for ${request.method} ${path}`));
+    });
   },
   { name: 'errors' },
 );
