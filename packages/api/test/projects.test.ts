@@ -62,6 +62,13 @@ t.test('projects and members', async (t) => {
     });
     t.equal(add.statusCode, 201);
     t.match(json(add), { userId: users.bob.sub, role: 'member' });
+    const located = await app.inject({ method: 'GET', url: String(add.headers.location), headers: bob });
+    t.equal(located.statusCode, 200, 'the Location of the new member can be read');
+    t.same(json(located), json(add));
+    const stranger = await app.inject({ method: 'GET', url: String(add.headers.location), headers: carol });
+    t.equal(stranger.statusCode, 404, 'not by someone outside the project');
+    const notMember = await app.inject({ method: 'GET', url: `${url}/members/${users.carol.sub}`, headers: alice });
+    t.equal(notMember.statusCode, 404);
     t.equal(
       (await app.inject({ method: 'POST', url: `${url}/members`, headers: alice, payload: { userId: users.bob.sub } }))
         .statusCode,

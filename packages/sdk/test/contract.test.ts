@@ -132,11 +132,12 @@ t.test("other users' projects are NotFoundError, with request ids", async (t) =>
   t.equal((await alice.projects.get(project.id)).name, 'Private', 'still there for its owner');
 });
 
-t.test('members: add, list, remove', async (t) => {
+t.test('members: add, get, list, remove', async (t) => {
   const project = await alice.projects.create({ name: 'Team' });
   const added = await alice.projects.members.add(project.id, { userId: users.bob.sub }).withResponse();
   t.equal(added.status, 201);
   t.match(added.data, { userId: users.bob.sub, role: 'member' });
+  t.same(await bob.projects.members.get(project.id, users.bob.sub), added.data, 'the member reads itself');
 
   const members = await collect(alice.projects.members.list(project.id, { limit: 1 }));
   t.equal(members.length, 2);
@@ -149,6 +150,7 @@ t.test('members: add, list, remove', async (t) => {
 
   const removed = await alice.projects.members.remove(project.id, users.bob.sub).withResponse();
   t.equal(removed.status, 204);
+  t.ok((await rejection(alice.projects.members.get(project.id, users.bob.sub))) instanceof NotFoundError);
   t.ok((await rejection(bob.projects.get(project.id))) instanceof NotFoundError, 'and no longer after removal');
 });
 

@@ -108,6 +108,17 @@ export class ProjectService {
     return toPage(rows, query.limit, (row) => row.userId, memberDto);
   }
 
+  /** One member, as the Location of addMember names it; visible to whoever sees the project. */
+  async getMember(principal: Principal, projectId: string, userId: string): Promise<Member> {
+    await loadProjectAccess(this.prisma, principal, projectId);
+    const row = await this.prisma.projectMember.findUnique({
+      where: { projectId_userId: { projectId, userId } },
+      include: { user: { select: { email: true } } },
+    });
+    if (row === null) throw new HttpProblem('notFound', 'Member not found');
+    return memberDto(row);
+  }
+
   async addMember(db: Db, principal: Principal, projectId: string, input: MemberInput): Promise<Member> {
     const access = await loadProjectAccess(db, principal, projectId);
     requireOwner(access);

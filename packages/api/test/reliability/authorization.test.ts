@@ -49,6 +49,7 @@ t.test('authorization matrix over every operation of openapi.json', async (t) =>
     replaceProject: { path: { projectId }, payload: { name: 'taken over' } },
     deleteProject: { path: { projectId } },
     listProjectMembers: { path: { projectId } },
+    getProjectMember: { path: { projectId, userId: users.alice.sub } },
     addProjectMember: { path: { projectId }, payload: { userId: users.carol.sub } },
     removeProjectMember: { path: { projectId, userId: users.alice.sub } },
     listTasks: { path: { projectId }, query: `?assigneeId=${users.alice.sub}&status=todo` },

@@ -19,6 +19,7 @@ export const operations = {
   getLiveness: { method: 'GET', path: '/health/live' },
   getMe: { method: 'GET', path: '/v1/me', auth: true },
   getProject: { method: 'GET', path: '/v1/projects/{projectId}', auth: true },
+  getProjectMember: { method: 'GET', path: '/v1/projects/{projectId}/members/{userId}', auth: true },
   getReadiness: { method: 'GET', path: '/health/ready' },
   getTask: { method: 'GET', path: '/v1/tasks/{taskId}', auth: true },
   listProjectMembers: { method: 'GET', path: '/v1/projects/{projectId}/members', auth: true },

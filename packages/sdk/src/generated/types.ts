@@ -186,6 +186,20 @@ export interface GetProjectParams {
 /** Response body of GET /v1/projects/{projectId}. */
 export type GetProjectResponse = Project;
 
+/** Path parameters of GET /v1/projects/{projectId}/members/{userId}. */
+export interface GetProjectMemberParams {
+  /**
+   * A UUID (v7 for ids this API creates).
+   * @format uuid
+   */
+  projectId: string;
+  /** A user's id: the `sub` of their Cognito token. */
+  userId: string;
+}
+
+/** Response body of GET /v1/projects/{projectId}/members/{userId}. */
+export type GetProjectMemberResponse = Member;
+
 /** Response body of GET /health/ready. */
 export interface GetReadinessResponse {
   status: 'ok' | 'unavailable';
@@ -382,6 +396,13 @@ export interface Operations {
     query: never;
     body: never;
     response: GetProjectResponse;
+  };
+  /** One member of a project (the Location of an added member) — `GET /v1/projects/{projectId}/members/{userId}` */
+  getProjectMember: {
+    params: GetProjectMemberParams;
+    query: never;
+    body: never;
+    response: GetProjectMemberResponse;
   };
   /** Readiness: database reachable and migrations applied — `GET /health/ready` */
   getReadiness: {

@@ -30,6 +30,11 @@ export class ProjectMembersAPI extends Resource {
     return this.client.request('addProjectMember', { params: { projectId }, body }, options);
   }
 
+  /** One member; the `Location` of `add` names it. */
+  get(projectId: string, userId: string, options?: RequestOptions): APIPromise<T.GetProjectMemberResponse> {
+    return this.client.request('getProjectMember', { params: { projectId, userId } }, options);
+  }
+
   remove(projectId: string, userId: string, options?: RequestOptions): APIPromise<void> {
     return this.client.request('removeProjectMember', { params: { projectId, userId } }, options);
   }

@@ -170,6 +170,21 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
+  app.get<{ Params: { projectId: string; userId: string } }>(
+    '/projects/:projectId/members/:userId',
+    {
+      schema: {
+        operationId: 'getProjectMember',
+        tags: ['members'],
+        summary: 'One member of a project (the Location of an added member)',
+        security: secured,
+        params: MemberParams,
+        response: { 200: Type.Ref('Member'), ...commonErrors, 404: e404 },
+      },
+    },
+    async (request) => projects.getMember(request.principal, request.params.projectId, request.params.userId),
+  );
+
   app.delete<{ Params: { projectId: string; userId: string } }>(
     '/projects/:projectId/members/:userId',
     {
