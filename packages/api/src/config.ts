@@ -39,7 +39,7 @@ export interface AppConfig {
   /** PEM CA bundle; when set, TLS to PostgreSQL is verify-full against it. */
   readonly databaseSslCaFile?: string;
   readonly databasePoolMax: number;
-  /** Connections are replaced after this long (rotated credentials, failover, rebalancing); 0 = never. @default 0 */
+  /** Connections are replaced after this long (rotated credentials, failover, rebalancing); 0 = never. @default 900 */
   readonly databaseMaxLifetimeSeconds?: number;
   /** How long a request waits for a pooled connection (or a new one) before failing with 503. @default 5000 */
   readonly databaseConnectTimeoutMs?: number;
