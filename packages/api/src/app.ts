@@ -35,6 +35,7 @@ import { IdempotencyStore } from './services/idempotency.ts';
 import { ProjectService } from './services/projects.ts';
 import { TaskService } from './services/tasks.ts';
 import { UserDirectory } from './services/users.ts';
+import { cognitoEmail } from './auth/cognito-email.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -191,7 +192,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           }),
       });
       v1.addHook('preHandler', async (request) => {
-        await app.services.users.ensure(request.principal);
+        const token = request.headers.authorization?.slice('Bearer '.length) ?? '';
+        await app.services.users.ensure(request.principal, async () => {
+          try {
+            return await cognitoEmail(request.principal.issuer, token);
+          } catch (error) {
+            request.log.warn({ err: error }, 'could not read the user email from Cognito');
+            throw error;
+          }
+        });
       });
       await v1.register(meRoutes);
       await v1.register(projectRoutes);

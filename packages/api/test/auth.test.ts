@@ -2,6 +2,7 @@ import type { Test } from 'tap';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
+import { UserDirectory } from '../src/services/users.ts';
 import {
   accessClaims,
   authHeader,
@@ -30,6 +31,7 @@ t.test('authentication', async (t) => {
     const response = await me(await authHeader('alice'));
     t.equal(response.statusCode, 200);
     t.match(json(response), { id: testStack().users.alice.sub, groups: [] });
+    t.equal(json(response).email, testStack().users.alice.email, 'the email comes from Cognito GetUser');
     const { authorization } = await authHeader('alice');
     const lowercase = await me({ authorization: authorization.replace(/^Bearer/, 'bearer') });
     t.equal(lowercase.statusCode, 200, 'the scheme is case-insensitive');
@@ -132,4 +134,32 @@ t.test('id tokens are accepted when configured', async (t) => {
     headers: { authorization: `Bearer ${accessToken}` },
   });
   t.equal(rejected.statusCode, 401);
+});
+
+t.test('a user email lookup that fails leaves the email null and is retried while it is unknown', async (t) => {
+  const app = await buildTestApp(t);
+  const principal = {
+    userId: 'lookup-user',
+    issuer: 'http://127.0.0.1:9/pool',
+    email: null,
+    groups: [],
+    isAdmin: false,
+  };
+  const stored = async () => (await app.prisma.user.findUnique({ where: { id: principal.userId } }))?.email;
+  await new UserDirectory(app.prisma).ensure(principal, async () => {
+    throw new Error('Cognito is down');
+  });
+  t.equal(await stored(), null, 'the user exists without an email');
+  let lookups = 0;
+  const later = new UserDirectory(app.prisma);
+  const lookup = async (): Promise<string> => {
+    lookups += 1;
+    return 'found@example.com';
+  };
+  await later.ensure(principal, lookup);
+  await later.ensure(principal, lookup);
+  t.equal(await stored(), 'found@example.com', 'a later process fills it in');
+  t.equal(lookups, 1, 'once per process');
+  await new UserDirectory(app.prisma).ensure(principal, lookup);
+  t.equal(lookups, 1, 'never again once known');
 });

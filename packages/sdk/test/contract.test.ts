@@ -71,8 +71,8 @@ t.test('getMe with a token from an async function', async (t) => {
   const before = tokenCalls.alice ?? 0;
   const { data: me, requestId, status } = await alice.me.get().withResponse();
   t.equal(status, 200);
-  // Access tokens carry no email claim, so `email` is null here; the id is the token's `sub`.
-  t.match(me, { id: users.alice.sub, groups: [] });
+  // Access tokens carry no email claim: the API read it from Cognito (GetUser); the id is the `sub`.
+  t.match(me, { id: users.alice.sub, email: users.alice.email, groups: [] });
   t.match(requestId, /^[0-9a-f-]{36}$/, 'the API generated a request id');
   t.equal((tokenCalls.alice ?? 0) - before, 1, 'the token function ran once for the call');
   // Members must have called the API once before they can be added to a project.

@@ -2,6 +2,8 @@
 export interface Principal {
   /** The token's `sub`. */
   readonly userId: string;
+  /** The token's `iss`, one of the trusted issuers. */
+  readonly issuer: string;
   readonly email: string | null;
   readonly groups: readonly string[];
   readonly isAdmin: boolean;

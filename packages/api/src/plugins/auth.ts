@@ -62,6 +62,7 @@ function checkClaims(claims: TokenClaims, auth: AuthConfig): Principal {
     : [];
   return {
     userId: claims.sub,
+    issuer: String(claims.iss), // checked against the allow-list before the signature was
     email: typeof claims.email === 'string' ? claims.email : null,
     groups,
     isAdmin: groups.includes(ADMIN_GROUP),

@@ -15,17 +15,22 @@ export class UserDirectory {
     this.maxRemembered = maxRemembered;
   }
 
-  async ensure(principal: Principal): Promise<void> {
+  /**
+   * Records the caller on their first call (per process). The email comes from the token when it has
+   * one (ID tokens), else from `lookupEmail` (Cognito's GetUser for access tokens), asked only while
+   * the stored email is unknown; a failed lookup leaves it null and never fails the request.
+   */
+  async ensure(principal: Principal, lookupEmail?: () => Promise<string | null>): Promise<void> {
     if (this.known.has(principal.userId)) return;
-    await this.prisma.user.createMany({
-      data: [{ id: principal.userId, email: principal.email }],
-      skipDuplicates: true,
-    });
-    if (principal.email !== null) {
-      await this.prisma.user.updateMany({
-        where: { id: principal.userId, email: null },
-        data: { email: principal.email },
-      });
+    const stored = await this.prisma.user.findUnique({ where: { id: principal.userId }, select: { email: true } });
+    if (stored === null || stored.email === null) {
+      const email = principal.email ?? (await lookupEmail?.().catch(() => null)) ?? null;
+      if (stored === null) {
+        await this.prisma.user.createMany({ data: [{ id: principal.userId, email }], skipDuplicates: true });
+      }
+      if (email !== null) {
+        await this.prisma.user.updateMany({ where: { id: principal.userId, email: null }, data: { email } });
+      }
     }
     if (this.known.size >= this.maxRemembered) this.known.clear();
     this.known.add(principal.userId);
