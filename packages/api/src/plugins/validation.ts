@@ -6,17 +6,12 @@ import type { FieldError } from '../http/problem.ts';
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+type DateFormat = { validate: (text: string) => boolean; compare?: (a: string, b: string) => number | undefined };
 
-/** RFC 3339 full-date from year 0001 on: ajv-formats also accepts 0000, which PostgreSQL's date type refuses. */
-export function isStorableDate(text: string): boolean {
-  const match = DATE.exec(text);
-  if (match === null) return false;
-  const [year, month, day] = match.slice(1).map(Number) as [number, number, number];
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
-  return year >= 1 && day >= 1 && day <= days;
+/** ajv-formats' RFC 3339 full-date, minus year 0000, which it accepts and PostgreSQL's date type refuses. */
+function refuseYearZero(ajv: Ajv): void {
+  const date = ajv.formats.date as DateFormat;
+  ajv.addFormat('date', { ...date, validate: (text: string) => !text.startsWith('0000') && date.validate(text) });
 }
 
 type ValidatorFactory = (externalSchemas: Record<string, unknown>) => FastifySchemaCompiler<FastifySchema>;
@@ -30,7 +25,7 @@ export const buildValidatorFactory = (): ValidatorFactory => (externalSchemas) =
   const make = (coerceTypes: false | 'array'): Ajv => {
     const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false });
     addFormats(ajv);
-    ajv.addFormat('date', isStorableDate);
+    refuseYearZero(ajv);
     for (const schema of Object.values(externalSchemas)) ajv.addSchema(schema as object);
     return ajv;
   };
