@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-imagebuilder';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { pollUntil } from './clock.ts';
 import type { CommandContext } from './commands.ts';
 import { RolloutError } from './service-group.ts';
 
@@ -85,32 +86,33 @@ export async function bake(context: CommandContext, options: BakeOptions): Promi
   if (!build) throw new RolloutError(`Image Builder started no build of ${options.pipelineArn}`);
   log(`image build ${build} started`);
 
-  const deadline = clock.now() + config.timeoutMinutes * 60_000;
-  let lastStatus = '';
-  for (;;) {
-    const { image } = await aws.read<GetImageResponse>(
-      'imagebuilder',
-      new GetImageCommand({ imageBuildVersionArn: build }),
-    );
-    const status = image?.state?.status ?? 'UNKNOWN';
-    if (status !== lastStatus) log(`image build: ${status}${image?.state?.reason ? ` (${image.state.reason})` : ''}`);
-    lastStatus = status;
-    if (status === 'AVAILABLE') {
-      const amis = image?.outputResources?.amis ?? [];
-      const ami = (amis.find((entry) => entry.region === config.region) ?? amis[0])?.image;
-      if (!ami) throw new RolloutError(`image build ${build} is AVAILABLE but names no AMI`);
-      log(`baked ${ami}`);
-      if (options.outputFile) appendFileSync(options.outputFile, `ami=${ami}\n`);
-      return 0;
-    }
-    if (FAILED.has(status)) {
-      log(`bake failed: image build ${build} is ${status}${image?.state?.reason ? `: ${image.state.reason}` : ''}`);
-      return 1;
-    }
-    if (clock.now() >= deadline) {
-      log(`bake failed: image build ${build} still ${status} after ${config.timeoutMinutes} minutes`);
-      return 1;
-    }
-    await clock.sleep(config.pollIntervalSeconds * 1000);
+  let status = '';
+  const ended = await pollUntil(
+    clock,
+    { intervalMs: config.pollIntervalSeconds * 1000, timeoutMs: config.timeoutMinutes * 60_000 },
+    async () => {
+      const { image } = await aws.read<GetImageResponse>(
+        'imagebuilder',
+        new GetImageCommand({ imageBuildVersionArn: build }),
+      );
+      const previous = status;
+      status = image?.state?.status ?? 'UNKNOWN';
+      if (status !== previous) log(`image build: ${status}${image?.state?.reason ? ` (${image.state.reason})` : ''}`);
+      return status === 'AVAILABLE' || FAILED.has(status) ? image : undefined;
+    },
+  );
+  if (ended === undefined) {
+    log(`bake failed: image build ${build} still ${status} after ${config.timeoutMinutes} minutes`);
+    return 1;
   }
+  if (status !== 'AVAILABLE') {
+    log(`bake failed: image build ${build} is ${status}${ended.state?.reason ? `: ${ended.state.reason}` : ''}`);
+    return 1;
+  }
+  const amis = ended.outputResources?.amis ?? [];
+  const ami = (amis.find((entry) => entry.region === config.region) ?? amis[0])?.image;
+  if (!ami) throw new RolloutError(`image build ${build} is AVAILABLE but names no AMI`);
+  log(`baked ${ami}`);
+  if (options.outputFile) appendFileSync(options.outputFile, `ami=${ami}\n`);
+  return 0;
 }

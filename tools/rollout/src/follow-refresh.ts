@@ -1,6 +1,6 @@
 import { DescribeInstanceRefreshesCommand, type InstanceRefresh } from '@aws-sdk/client-auto-scaling';
 import type { AwsGateway } from './aws-gateway.ts';
-import type { Clock } from './clock.ts';
+import { pollUntil, type Clock } from './clock.ts';
 
 /** Statuses after which an instance refresh changes no more. */
 const FINAL = new Set(['Successful', 'Failed', 'Cancelled', 'RollbackSuccessful', 'RollbackFailed']);
@@ -68,34 +68,37 @@ function pick(refreshes: InstanceRefresh[], options: FollowOptions): InstanceRef
  */
 export async function followRefresh(aws: AwsGateway, options: FollowOptions): Promise<FollowOutcome> {
   const { clock, log } = options;
-  const deadline = clock.now() + options.timeoutMs;
   let refreshId = options.instanceRefreshId;
   let lastLine = '';
-  for (;;) {
-    const refresh = pick(await latestRefreshes(aws, { ...options, instanceRefreshId: refreshId }), options);
-    if (refresh) {
-      refreshId = refresh.InstanceRefreshId;
-      const line = progressLine(refresh);
-      if (line !== lastLine) log(line);
-      lastLine = line;
-      if (FINAL.has(refresh.Status ?? '')) {
-        return refresh.Status === 'Successful'
-          ? { ok: true, refresh }
-          : { ok: false, reason: failureReason(refresh), refresh };
+  let refresh: InstanceRefresh | undefined;
+  const outcome = await pollUntil(
+    clock,
+    { intervalMs: options.pollIntervalMs, timeoutMs: options.timeoutMs },
+    async (): Promise<FollowOutcome | undefined> => {
+      refresh = pick(await latestRefreshes(aws, { ...options, instanceRefreshId: refreshId }), options);
+      if (refresh) {
+        refreshId = refresh.InstanceRefreshId;
+        const line = progressLine(refresh);
+        if (line !== lastLine) log(line);
+        lastLine = line;
+        if (FINAL.has(refresh.Status ?? '')) {
+          return refresh.Status === 'Successful'
+            ? { ok: true, refresh }
+            : { ok: false, reason: failureReason(refresh), refresh };
+        }
+      } else if (options.noRefreshExpected?.()) {
+        return { ok: false, reason: 'no instance refresh started' };
       }
-    } else if (options.noRefreshExpected?.()) {
-      return { ok: false, reason: 'no instance refresh started' };
-    }
-    if (clock.now() >= deadline) {
-      const minutes = Math.round(options.timeoutMs / 60_000);
-      return {
-        ok: false,
-        reason: refresh
-          ? `timed out after ${minutes} min; instance refresh ${refresh.InstanceRefreshId} is still ${refresh.Status}`
-          : `timed out after ${minutes} min waiting for an instance refresh of ${options.groupName}`,
-        ...(refresh ? { refresh } : {}),
-      };
-    }
-    await clock.sleep(options.pollIntervalMs);
-  }
+      return undefined;
+    },
+  );
+  if (outcome) return outcome;
+  const minutes = Math.round(options.timeoutMs / 60_000);
+  return {
+    ok: false,
+    reason: refresh
+      ? `timed out after ${minutes} min; instance refresh ${refresh.InstanceRefreshId} is still ${refresh.Status}`
+      : `timed out after ${minutes} min waiting for an instance refresh of ${options.groupName}`,
+    ...(refresh ? { refresh } : {}),
+  };
 }

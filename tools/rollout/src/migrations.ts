@@ -8,7 +8,7 @@ import {
   type InstanceInformation,
 } from '@aws-sdk/client-ssm';
 import type { AwsGateway } from './aws-gateway.ts';
-import type { Clock } from './clock.ts';
+import { pollUntil, type Clock } from './clock.ts';
 import { RolloutError, type ServiceGroup } from './service-group.ts';
 
 /** Where the AMI installs the artifact (templates/image) and its env file (service user data). */
@@ -112,18 +112,18 @@ async function planDryRun(aws: AwsGateway, options: MigrationOptions): Promise<v
 }
 
 async function waitForAgent(aws: AwsGateway, instanceId: string, options: MigrationOptions): Promise<void> {
-  const deadline = options.clock.now() + (options.agentTimeoutMs ?? 600_000);
-  for (;;) {
-    const info = await aws.read<{ InstanceInformationList?: InstanceInformation[] }>(
-      'ssm',
-      new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }),
-    );
-    if (info.InstanceInformationList?.[0]?.PingStatus === 'Online') return;
-    if (options.clock.now() >= deadline) {
-      throw new RolloutError(`migration runner ${instanceId} never registered with SSM`);
-    }
-    await options.clock.sleep(options.pollIntervalMs ?? 5000);
-  }
+  const online = await pollUntil(
+    options.clock,
+    { intervalMs: options.pollIntervalMs ?? 5000, timeoutMs: options.agentTimeoutMs ?? 600_000 },
+    async () => {
+      const info = await aws.read<{ InstanceInformationList?: InstanceInformation[] }>(
+        'ssm',
+        new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }),
+      );
+      return info.InstanceInformationList?.[0]?.PingStatus === 'Online' ? true : undefined;
+    },
+  );
+  if (!online) throw new RolloutError(`migration runner ${instanceId} never registered with SSM`);
 }
 
 async function waitForCommand(
