@@ -34,6 +34,7 @@ import {
 import { IdempotencyStore } from './services/idempotency.ts';
 import { ProjectService } from './services/projects.ts';
 import { TaskService } from './services/tasks.ts';
+import { ROUTER_OPTIONS } from './http/allowed-methods.ts';
 import { UserDirectory } from './services/users.ts';
 import { cognitoEmail } from './auth/cognito-email.ts';
 
@@ -99,7 +100,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Longer than the load balancer's idle timeout (60 s), so it never reuses a socket we closed.
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { ...ROUTER_OPTIONS },
     // Fastify's types for compiler factories are narrower than what it calls them with.
     schemaController: {
       compilersFactory: {

@@ -2,6 +2,9 @@ import FindMyWay from 'find-my-way';
 
 type Method = FindMyWay.HTTPMethod;
 
+/** Options of Fastify's router that change what matches; the mirror below must use the same ones. */
+export const ROUTER_OPTIONS = { maxParamLength: 200 } as const;
+
 /**
  * Which methods the app serves on a concrete path, so a known path asked with another method is a
  * 405 with `Allow` rather than a 404. Fastify's router matches one method at a time and does not say
@@ -9,7 +12,7 @@ type Method = FindMyWay.HTTPMethod;
  * library, same matching rules) that only answers that question.
  */
 export class AllowedMethods {
-  readonly #router = FindMyWay({ maxParamLength: 200 });
+  readonly #router = FindMyWay({ ...ROUTER_OPTIONS });
   readonly #methods = new Set<Method>();
 
   add(methods: string | readonly string[], url: string): void {
