@@ -4,6 +4,7 @@
  * access token itself (no IAM), and is sent to the origin of the token's issuer, which the caller has
  * already checked against the allow-list: `https://cognito-idp.<region>.amazonaws.com` in AWS, the
  * emulator locally. Resolves null when the user has no email attribute; rejects on any failure.
+ * Tests run it against the local Cognito emulator; AWS's own endpoint is not reached from tests.
  */
 export async function cognitoEmail(issuer: string, accessToken: string, timeoutMs = 2_000): Promise<string | null> {
   const response = await fetch(new URL('/', issuer), {
