@@ -43,6 +43,20 @@ t.test('Database rejects storage ceilings below the allocation and out-of-range 
   });
 });
 
+t.test('Database rejects an app user the multi-user rotation could not alternate, or the master user', async (t) => {
+  const s = stack();
+  const vpc = new ec2.Vpc(s, 'Vpc');
+  const clientSecurityGroup = new ec2.SecurityGroup(s, 'Sg', { vpc });
+  const base = { vpc, subnets: {}, rotationSubnets: {}, clientSecurityGroup };
+  // The rotation function names the second user `<user>_clone` and strips the suffix to go back.
+  t.throws(() => new Database(s, 'D3', { ...base, appUsername: 'api_clone' }), { message: /not ending in _clone/ });
+  t.throws(() => new Database(s, 'D4', { ...base, appUsername: 'Api-User' }), { message: /got "Api-User"/ });
+  t.throws(() => new Database(s, 'D5', { ...base, appUsername: 'taskboard' }), {
+    message: 'Database: appUsername must differ from the master user "taskboard"',
+  });
+  t.equal(new Database(s, 'D6', { ...base, appUsername: 'orders_api' }).appUsername, 'orders_api');
+});
+
 t.test('InternalLoadBalancer rejects an invalid service port', async (t) => {
   const s = stack();
   const vpc = new ec2.Vpc(s, 'Vpc');

@@ -174,6 +174,52 @@ t.test(
   },
 );
 
+// The api's own user, rotated with alternating users:
+// https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-strategy.html#rotating-secrets-two-users
+// (the function clones `<user>` as `<user>_clone` with the master secret named by `masterarn`, then
+// alternates; whichever version the api reads stays valid until the rotation after next) and
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-secretsmanager-rotationschedule-hostedrotationlambda.html
+// (MasterSecretArn is required for the multi-user rotation types).
+t.test('the api has its own secret, rotated with alternating users through the master secret', async (t) => {
+  const master = logicalIdOf(dev.json, 'AWS::SecretsManager::SecretTargetAttachment', (p) =>
+    JSON.stringify(p.SecretId).includes('DatabaseInstanceSecret'),
+  );
+  const appSecret = logicalIdOf(dev.json, 'AWS::SecretsManager::Secret', (p) =>
+    JSON.stringify(p.GenerateSecretString).includes('taskboard_app'),
+  );
+  const app = logicalIdOf(
+    dev.json,
+    'AWS::SecretsManager::SecretTargetAttachment',
+    (p) => (p.SecretId as { Ref?: string }).Ref === appSecret,
+  );
+  dev.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+    GenerateSecretString: Match.objectLike({
+      GenerateStringKey: 'password',
+      SecretStringTemplate: { 'Fn::Join': ['', ['{"username":"taskboard_app","masterarn":"', { Ref: master }, '"}']] },
+    }),
+  });
+  // Attached to the instance, so Secrets Manager adds host, port, dbname and engine (the RDS format the api parses).
+  dev.template.hasResourceProperties('AWS::SecretsManager::SecretTargetAttachment', {
+    SecretId: { Ref: appSecret },
+    TargetType: 'AWS::RDS::DBInstance',
+  });
+  dev.template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+    SecretId: { Ref: app },
+    HostedRotationLambda: Match.objectLike({ RotationType: 'PostgreSQLMultiUser', MasterSecretArn: { Ref: master } }),
+    RotationRules: { ScheduleExpression: 'rate(30 days)' },
+    // The function must log in as the current user first; that role exists only after the first
+    // service deploy has run the migration runner, so no rotation when the stack is created.
+    RotateImmediatelyOnUpdate: false,
+  });
+  dev.template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+    SecretId: { Ref: master },
+    HostedRotationLambda: Match.objectLike({ RotationType: 'PostgreSQLSingleUser' }),
+  });
+  dev.template.hasOutput('DatabaseAppSecretArn', { Value: { Ref: app } });
+  dev.template.hasOutput('DatabaseSecretArn', { Value: { Ref: master } });
+  t.pass('app secret, its rotation and both outputs are in the template');
+});
+
 t.test(
   'the database security group allows 5432 only from the service instances (and the rotation function)',
   async (t) => {

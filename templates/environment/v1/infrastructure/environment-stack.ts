@@ -29,6 +29,7 @@ export const ENVIRONMENT_OUTPUTS = [
   'InstanceSecurityGroupId',
   'ServicePort',
   'DatabaseSecretArn',
+  'DatabaseAppSecretArn',
   'DatabaseEndpoint',
   'DatabasePort',
   'UserPoolId',
@@ -131,7 +132,10 @@ export class EnvironmentStack extends Stack {
       PrivateAppSubnetIds: Fn.join(',', appSubnets.subnetIds),
       InstanceSecurityGroupId: this.instanceSecurityGroup.securityGroupId,
       ServicePort: String(inputs.service_port),
+      // The master user's secret: read only by the service's migration runner role.
       DatabaseSecretArn: this.database.secret.secretArn,
+      // The api's DML-only user (multi-user rotation): the one secret the service instances read.
+      DatabaseAppSecretArn: this.database.appSecret.secretArn,
       DatabaseEndpoint: this.database.instance.dbInstanceEndpointAddress,
       DatabasePort: this.database.instance.dbInstanceEndpointPort,
       UserPoolId: this.users.userPool.userPoolId,
