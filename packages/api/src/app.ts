@@ -35,6 +35,7 @@ import { IdempotencyStore } from './services/idempotency.ts';
 import { ProjectService } from './services/projects.ts';
 import { TaskService } from './services/tasks.ts';
 import { ROUTER_OPTIONS } from './http/allowed-methods.ts';
+import { assertPrefixIsNotARoute, stagePrefixRewriter } from './http/stage-prefix.ts';
 import { UserDirectory } from './services/users.ts';
 import { cognitoEmail } from './auth/cognito-email.ts';
 
@@ -101,6 +102,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
     routerOptions: { ...ROUTER_OPTIONS },
+    ...(config.stagePrefix ? { rewriteUrl: stagePrefixRewriter(config.stagePrefix) } : {}),
     // Fastify's types for compiler factories are narrower than what it calls them with.
     schemaController: {
       compilersFactory: {
@@ -131,6 +133,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     if (body === '' && request.method === 'DELETE') done(null, undefined);
     else parseJson(request, body as string, done);
   });
+
+  if (config.stagePrefix) {
+    const prefix = config.stagePrefix;
+    app.addHook('onRoute', (route) => assertPrefixIsNotARoute(prefix, route.url));
+  }
 
   app.decorateRequest('principal', null as never);
   app.addHook('onRequest', async (request, reply) => {

@@ -1,3 +1,5 @@
+import { isStagePrefix } from './http/stage-prefix.ts';
+
 /**
  * Typed configuration from the environment. Every variable is listed in the README;
  * a missing or malformed one stops start-up with a message naming it.
@@ -55,6 +57,11 @@ export interface AppConfig {
   readonly docs: boolean;
   /** When false, requests may not set their own x-request-id. */
   readonly trustRequestId: boolean;
+  /**
+   * `/<stage>` that API Gateway may put in front of every path it sends (API_STAGE_PREFIX): stripped
+   * before routing, so `/live/v1/me` and `/v1/me` reach the same route. @default none
+   */
+  readonly stagePrefix?: string;
 }
 
 export interface ServerConfig extends AppConfig {
@@ -214,7 +221,16 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     // unreachable there, and Swagger UI costs ~4 MB of RSS per instance.
     docs: boolean(env, 'DOCS_ENABLED', env.NODE_ENV !== 'production'),
     trustRequestId: boolean(env, 'TRUST_REQUEST_ID', true),
+    stagePrefix: stagePrefix(env),
   };
+}
+
+function stagePrefix(env: Env): string | undefined {
+  const value = optional(env, 'API_STAGE_PREFIX');
+  if (value !== undefined && !isStagePrefix(value)) {
+    throw new ConfigError(`API_STAGE_PREFIX must be "/" and an API Gateway stage name, like /live; got "${value}"`);
+  }
+  return value;
 }
 
 export function loadServerConfig(env: Env = process.env): ServerConfig {
