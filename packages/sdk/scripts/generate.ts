@@ -80,7 +80,11 @@ const TABLE_START = '<!-- prettier-ignore-start -->\n<!-- operations:start (gene
 const TABLE_END = '<!-- operations:end -->\n<!-- prettier-ignore-end -->';
 
 /** SDK methods that do not follow the `<verb><Resource>` naming convention. */
-const METHOD_OVERRIDES: Record<string, string> = { getLiveness: 'health.live', getReadiness: 'health.ready' };
+const METHOD_OVERRIDES: Record<string, string> = {
+  getLiveness: 'health.live',
+  getReadiness: 'health.ready',
+  getServing: 'health.serving',
+};
 
 export interface GeneratedFiles {
   /** Path relative to the package root → file content. */

@@ -64,6 +64,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 t.test('health checks need no token', async (t) => {
   const anonymous = new Taskboard({ baseUrl: api.url, onResponse: (e) => void succeeded.add(e.operationId) });
   t.match(await anonymous.health.live(), { status: 'ok' });
+  t.match(await anonymous.health.serving(), { status: 'ok', checks: { started: true, draining: false } });
   t.match(await alice.health.ready(), { status: 'ok', checks: { database: 'ok', migrations: 'ok' } });
 });
 

@@ -1,36 +1,57 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import { migrationNames } from '../db/migrations.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Set when the process is shutting down: readiness fails so the load balancer drains it. */
+    /** Set when the process is shutting down: readiness and serving fail so the load balancer drains it. */
     draining: boolean;
   }
 }
 
 const Check = Type.Union([Type.Literal('ok'), Type.Literal('failing'), Type.Literal('skipped')]);
+const Status = Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]);
 const HealthSchema = Type.Object(
   {
-    status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+    status: Status,
     checks: Type.Optional(
       Type.Object({ database: Check, migrations: Check, draining: Type.Boolean(), overloaded: Type.Boolean() }),
     ),
   },
   { title: 'Health' },
 );
+const ServingSchema = Type.Object(
+  {
+    status: Status,
+    checks: Type.Object({
+      started: Type.Boolean({ description: 'Readiness has passed at least once since the process started' }),
+      draining: Type.Boolean(),
+    }),
+  },
+  { title: 'Serving' },
+);
+
+type CheckResult = 'ok' | 'failing' | 'skipped';
 
 /**
- * /health/live: the process answers (no dependencies, so a database outage never gets
- * healthy instances killed). /health/ready: the database answers and every migration in
- * the folder is applied; the load balancer's target group checks this one.
+ * Three checks for three questions (docs: templates/README.md, "Health checks"):
+ * - /health/live: the process answers. No dependencies.
+ * - /health/serving: the load balancer's target check, which also decides replacement by the Auto
+ *   Scaling group (ELB health checks). 200 once readiness has passed since the process started (so
+ *   an instance of a broken image never counts as healthy) and while not draining. After that first
+ *   pass it never touches the database and ignores load, so a database outage or an overload of any
+ *   length replaces no instance; a hung process fails it by the health check timeout.
+ * - /health/ready: the full dependency check (database answers, every migration applied, not
+ *   draining, not overloaded), for people and monitoring.
  */
 export const healthPlugin = fp(
   async (app: FastifyInstance, options: { migrationsDir: string }) => {
     app.decorate('draining', false);
     let expected: string[] | undefined;
     let migrationsApplied = false;
+    // The start-up gate: latched by the first passing readiness check, never reset in this process.
+    let started = false;
 
     async function migrationsUpToDate(): Promise<boolean> {
       if (migrationsApplied) return true;
@@ -43,12 +64,58 @@ export const healthPlugin = fp(
       return migrationsApplied;
     }
 
+    /** Database and migrations; a pass opens the start-up gate. */
+    async function checkDependencies(
+      request: FastifyRequest,
+    ): Promise<{ database: CheckResult; migrations: CheckResult }> {
+      try {
+        await app.prisma.$queryRaw`SELECT 1`;
+        const migrations = (await migrationsUpToDate()) ? 'ok' : 'failing';
+        if (migrations === 'ok') started = true;
+        return { database: 'ok', migrations };
+      } catch (error) {
+        request.log.warn({ err: error }, 'readiness check failed');
+        // A missing _prisma_migrations table means "not migrated", not "database down".
+        const missingTable = (error as { message?: string }).message?.includes('_prisma_migrations') ?? false;
+        return missingTable
+          ? { database: 'ok', migrations: 'failing' }
+          : { database: 'failing', migrations: 'skipped' };
+      }
+    }
+
+    const send = (reply: FastifyReply, ok: boolean, checks: Record<string, unknown>) =>
+      reply
+        .code(ok ? 200 : 503)
+        .header('cache-control', 'no-store')
+        .send({ status: ok ? 'ok' : 'unavailable', checks });
+
     const common = { tags: ['health'], security: [] };
 
     app.get(
       '/health/live',
       { schema: { ...common, operationId: 'getLiveness', summary: 'Liveness', response: { 200: HealthSchema } } },
       async () => ({ status: 'ok' as const }),
+    );
+
+    app.get(
+      '/health/serving',
+      {
+        schema: {
+          ...common,
+          operationId: 'getServing',
+          summary: 'Serving: ready once since start-up and not draining (the load balancer target check)',
+          description:
+            'The check the load balancer routes by and the Auto Scaling group replaces instances by. ' +
+            'Until readiness has passed once it runs the readiness checks; after that it never touches ' +
+            'the database and is never shed, so a database outage or overload does not fail it.',
+          response: { 200: ServingSchema, 503: ServingSchema },
+        },
+      },
+      async (request, reply) => {
+        const draining = app.draining;
+        if (!started && !draining) await checkDependencies(request);
+        return send(reply, started && !draining, { started, draining });
+      },
     );
 
     app.get(
@@ -64,28 +131,14 @@ export const healthPlugin = fp(
       async (request, reply) => {
         const draining = app.draining;
         const overloaded = app.overloaded();
-        let database: 'ok' | 'failing' | 'skipped' = 'ok';
-        let migrations: 'ok' | 'failing' | 'skipped' = 'skipped';
-        // Draining or overloaded answers at once: the load balancer must stop sending traffic
-        // now, and an overloaded process should not spend a query on the check.
-        if (draining || overloaded) database = 'skipped';
-        else
-          try {
-            await app.prisma.$queryRaw`SELECT 1`;
-            migrations = (await migrationsUpToDate()) ? 'ok' : 'failing';
-          } catch (error) {
-            // A missing _prisma_migrations table means "not migrated", not "database down".
-            const missingTable = (error as { message?: string }).message?.includes('_prisma_migrations') ?? false;
-            if (missingTable) migrations = 'failing';
-            else database = 'failing';
-            request.log.warn({ err: error }, 'readiness check failed');
-          }
+        // Draining or overloaded answers at once: an overloaded process should not spend a query on it.
+        const { database, migrations } =
+          draining || overloaded
+            ? { database: 'skipped' as const, migrations: 'skipped' as const }
+            : await checkDependencies(request);
         if (overloaded) request.log.warn('readiness: overloaded');
         const ok = database === 'ok' && migrations === 'ok' && !draining && !overloaded;
-        return reply
-          .code(ok ? 200 : 503)
-          .header('cache-control', 'no-store')
-          .send({ status: ok ? 'ok' : 'unavailable', checks: { database, migrations, draining, overloaded } });
+        return send(reply, ok, { database, migrations, draining, overloaded });
       },
     );
   },

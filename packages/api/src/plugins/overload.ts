@@ -19,8 +19,9 @@ export interface OverloadOptions extends OverloadConfig {
 /**
  * Sheds load with 503 + Retry-After (as problem+json) once the event loop lags or memory passes a
  * limit, so queued requests fail fast instead of timing out behind a stalled loop. Health routes
- * are never shed: liveness must keep answering, and readiness reports the pressure itself so the
- * load balancer sends traffic elsewhere.
+ * are never shed: liveness and serving (the load balancer's check, which also decides whether the
+ * Auto Scaling group replaces the instance) must keep answering, so load never gets an instance
+ * replaced; readiness reports the pressure itself, for monitoring.
  */
 export const overloadPlugin = fp(
   async (app: FastifyInstance, options: OverloadOptions) => {

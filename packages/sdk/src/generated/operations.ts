@@ -21,6 +21,7 @@ export const operations = {
   getProject: { method: 'GET', path: '/v1/projects/{projectId}', auth: true },
   getProjectMember: { method: 'GET', path: '/v1/projects/{projectId}/members/{userId}', auth: true },
   getReadiness: { method: 'GET', path: '/health/ready' },
+  getServing: { method: 'GET', path: '/health/serving' },
   getTask: { method: 'GET', path: '/v1/tasks/{taskId}', auth: true },
   listProjectMembers: { method: 'GET', path: '/v1/projects/{projectId}/members', auth: true },
   listProjects: { method: 'GET', path: '/v1/projects', auth: true },

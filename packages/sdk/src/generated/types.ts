@@ -211,6 +211,16 @@ export interface GetReadinessResponse {
   };
 }
 
+/** Response body of GET /health/serving. */
+export interface GetServingResponse {
+  status: 'ok' | 'unavailable';
+  checks: {
+    /** Readiness has passed at least once since the process started */
+    started: boolean;
+    draining: boolean;
+  };
+}
+
 /** Path parameters of GET /v1/tasks/{taskId}. */
 export interface GetTaskParams {
   /**
@@ -410,6 +420,13 @@ export interface Operations {
     query: never;
     body: never;
     response: GetReadinessResponse;
+  };
+  /** Serving: ready once since start-up and not draining (the load balancer target check) — `GET /health/serving` */
+  getServing: {
+    params: never;
+    query: never;
+    body: never;
+    response: GetServingResponse;
   };
   /** One task — `GET /v1/tasks/{taskId}` */
   getTask: {

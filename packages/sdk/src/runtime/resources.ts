@@ -96,6 +96,14 @@ export class HealthAPI extends Resource {
     return this.client.request('getLiveness', {}, options);
   }
 
+  /**
+   * Serving: the load balancer's target check (ready once since the process started, not draining).
+   * No token needed; 503 throws.
+   */
+  serving(options?: RequestOptions): APIPromise<T.GetServingResponse> {
+    return this.client.request('getServing', {}, options);
+  }
+
   /** Readiness: database reachable and migrations applied. No token needed; 503 throws. */
   ready(options?: RequestOptions): APIPromise<T.GetReadinessResponse> {
     return this.client.request('getReadiness', {}, options);
