@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { CORS_EXTENSION, CORS_POLICY } from '../http/cors-policy.ts';
 
 export const API_VERSION = '1.0.0';
 
@@ -35,6 +36,9 @@ export const openapiPlugin = fp(
             bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito access token' },
           },
         },
+        // Read by templates/environment: API Gateway's preflight and gateway responses allow the same headers.
+        // (@fastify/swagger copies `x-` keys through; its types do not list them.)
+        ...{ [CORS_EXTENSION]: CORS_POLICY },
       },
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, index) =>

@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { CORS_POLICY } from '../http/cors-policy.ts';
 
 /** Security headers and CORS from the configured allow-list (no origin is allowed by default). */
 export const securityPlugin = fp(
@@ -14,27 +15,10 @@ export const securityPlugin = fp(
     await app.register(cors, {
       origin: options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
       methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-      // traceparent/tracestate: W3C trace context, which browser tracing (OpenTelemetry) adds.
-      allowedHeaders: [
-        'authorization',
-        'content-type',
-        'if-match',
-        'idempotency-key',
-        'x-request-id',
-        'traceparent',
-        'tracestate',
-      ],
-      exposedHeaders: [
-        'etag',
-        'location',
-        'x-request-id',
-        'retry-after',
-        'idempotent-replayed',
-        'x-ratelimit-limit',
-        'x-ratelimit-remaining',
-        'x-ratelimit-reset',
-      ],
-      maxAge: 600,
+      // The same lists API Gateway answers preflights with in AWS (through the OpenAPI document).
+      allowedHeaders: [...CORS_POLICY.allowHeaders],
+      exposedHeaders: [...CORS_POLICY.exposeHeaders],
+      maxAge: CORS_POLICY.maxAgeSeconds,
       // An OPTIONS request that is not a CORS preflight gets an empty 204, not a text/plain 400.
       strictPreflight: false,
     });
