@@ -1,6 +1,6 @@
 // Builds the self-contained artifact an AMI installs (templates/image) into dist/artifact/:
 //   server.js        the api (src/server.ts) with every dependency and the generated Prisma client bundled
-//   migrate.js       applies prisma/migrations once per rollout (tools/rollout runs it through SSM)
+//   migrate.js       applies prisma/migrations and sets up the api's role, once per rollout (tools/rollout runs it through SSM)
 //   migrations/      Prisma-format migrations folder
 //   node_modules/@prisma/schema-engine-wasm/   the WebAssembly schema engine (loaded from disk, not bundled)
 //   deploy/taskboard-api.service               the systemd unit
@@ -16,33 +16,21 @@ const OUT_DIR = join(API_DIR, 'dist', 'artifact');
 const UNIT_FILE = join(API_DIR, 'deploy', 'taskboard-api.service');
 
 /**
- * Entry of migrate.js: the same configuration as the server (DATABASE_URL, or DATABASE_SECRET_ID
- * read through the app's own Secrets Manager provider, and DATABASE_SSL_CA_FILE for verify-full),
- * so a rollout migrates with exactly the credentials and TLS settings the instances will use.
+ * Entry of migrate.js: src/db/migrate-command.ts with the same configuration as the server
+ * (DATABASE_URL, or DATABASE_SECRET_ID read through the app's own Secrets Manager provider, and
+ * DATABASE_SSL_CA_FILE for verify-full) plus DATABASE_MIGRATOR_SECRET_ID, the master user's secret
+ * the migration runner (and only it) may read: migrations and the api role's set-up run as it.
  */
 const MIGRATE_ENTRY = `
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectionUrl } from '../src/db/credentials.ts';
-import { credentialsFromConfig } from '../src/db/secrets.ts';
-import { migrateDeploy } from '../src/db/migrations.ts';
+import { runMigrateCommand } from '../src/db/migrate-command.ts';
 
-const env = process.env;
-if (!env.DATABASE_URL && !env.DATABASE_SECRET_ID) {
-  console.error('migrate: set DATABASE_URL or DATABASE_SECRET_ID');
-  process.exit(2);
-}
-const params = await credentialsFromConfig({
-  databaseUrl: env.DATABASE_URL,
-  databaseSecretId: env.DATABASE_SECRET_ID,
-  awsRegion: env.AWS_REGION,
-}).current();
-let url = connectionUrl(params);
-if (env.DATABASE_SSL_CA_FILE) {
-  url += (url.includes('?') ? '&' : '?') + 'sslmode=verify-full&sslrootcert=' + encodeURIComponent(env.DATABASE_SSL_CA_FILE);
-}
-const applied = await migrateDeploy(url, join(dirname(fileURLToPath(import.meta.url)), 'migrations'));
-console.log(applied.length === 0 ? 'No pending migrations.' : 'Applied: ' + applied.join(', '));
+process.exitCode = await runMigrateCommand(process.env, {
+  migrationsDir: join(dirname(fileURLToPath(import.meta.url)), 'migrations'),
+  log: (line) => console.log(line),
+  error: (line) => console.error(line),
+});
 `;
 
 const common: BuildOptions = {

@@ -149,7 +149,9 @@ export function secretsManagerCredentials(options: SecretsManagerCredentialsOpti
 }
 
 /** The provider the configuration asks for: the Secrets Manager secret, else DATABASE_URL. */
-export function credentialsFromConfig(config: AppConfig): CredentialsProvider {
+export function credentialsFromConfig(
+  config: Pick<AppConfig, 'databaseUrl' | 'databaseSecretId' | 'awsRegion'>,
+): CredentialsProvider {
   if (config.databaseSecretId !== undefined) {
     return secretsManagerCredentials({ secretId: config.databaseSecretId, region: config.awsRegion });
   }
