@@ -33,3 +33,21 @@ export {
   type ServiceSpecFile,
 } from './load-spec.ts';
 export { specsToSynthesize, synthesizeEach, synthTarget, type SynthTarget } from './synth-cli.ts';
+export {
+  ANY_INDEX,
+  CFN_LINT_INSTALL,
+  CFN_LINT_VERSION,
+  checkTemplatesWithCfnLint,
+  CfnLintError,
+  describeFinding,
+  isCi,
+  KNOWN_FALSE_POSITIVES,
+  knownFalsePositive,
+  locateCfnLint,
+  runCfnLint,
+  type CfnLintFinding,
+  type CfnLintLookup,
+  type CfnLintOptions,
+  type KnownFalsePositive,
+  type LintAssertions,
+} from './cfn-lint.ts';
