@@ -126,8 +126,9 @@ export class ImageStack extends Stack {
       imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 60 },
       status: 'ENABLED',
     });
-    // The role's policies too: the first build may start as soon as the stack is up.
-    this.pipeline.node.addDependency(executionRole);
+    // The role's inline policy too: the first build may start as soon as the stack is up. Only the
+    // policy: the role itself is already a dependency through the GetAtt (cfn-lint W3005).
+    this.pipeline.node.addDependency(executionRole.node.findChild('DefaultPolicy'));
 
     new CfnOutput(this, 'ImagePipelineArn', { value: this.pipeline.attrArn });
     new CfnOutput(this, 'ArtifactBucketName', { value: this.artifactBucket.bucketName });
