@@ -2,40 +2,10 @@
 // the real nx project graph (package.json deps and implicitDependencies), real git history.
 // Git writes happen only in the scratch copy under the OS temp folder.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appendFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
-
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const NX = join(REPO, 'node_modules', '.bin', 'nx');
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_NX_CACHE: 'true' };
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env, encoding: 'utf8' });
-}
-
-/** Tracked files plus new ones not ignored (work in progress of the templates is in the graph too). */
-function scratchCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'taskboard-affected-'));
-  const files = git(REPO, 'ls-files', '--cached', '--others', '--exclude-standard', '-z')
-    .split('\0')
-    .filter((file) => file !== '' && !file.includes('/.tap/'));
-  for (const file of files) {
-    mkdirSync(dirname(join(dir, file)), { recursive: true });
-    try {
-      copyFileSync(join(REPO, file), join(dir, file));
-    } catch {
-      // listed but deleted in the work tree
-    }
-  }
-  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, '-c', 'user.name=test', '-c', 'user.email=test@example.com', 'add', '-A');
-  git(dir, '-c', 'user.name=test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'base');
-  return dir;
-}
+import { env, git, NX, scratchCopy } from './helpers/scratch-copy.ts';
 
 function affectedAfter(dir: string, change: () => void): string[] {
   change();
