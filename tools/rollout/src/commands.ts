@@ -10,8 +10,9 @@ import type { Clock } from './clock.ts';
 import { targetOf, type EnvironmentTarget, type RolloutConfig } from './config.ts';
 import { followRefresh, progressLine } from './follow-refresh.ts';
 import { runMigrationsOnce } from './migrations.ts';
+import { firstDeploy, needsFirstDeploy } from './first-deploy.ts';
 import { resolveImage } from './resolve-image.ts';
-import { findServiceGroup, RolloutError, type ServiceGroup } from './service-group.ts';
+import { findServiceGroup, lookupServiceGroup, RolloutError, type ServiceGroup } from './service-group.ts';
 import { setAmiId } from './spec-file.ts';
 import {
   deployInvocation,
@@ -58,7 +59,10 @@ async function runOrPrint(context: CommandContext, invocation: Invocation): Prom
 export async function deploy(context: CommandContext, options: DeployOptions): Promise<number> {
   const { aws, config, clock, log } = context;
   const target = targetOf(config, options.environment);
-  const group = await findServiceGroup(aws, target.instance);
+  const found = await lookupServiceGroup(aws, target.instance);
+  // No stack yet, or a first deploy that stopped before its migrations: first-deploy.ts.
+  if (needsFirstDeploy(found)) return firstDeploy(context, options, found);
+  const group = found!;
   const imageId = await resolveImage(aws, options.ami, config.latestImageParameter);
   log(
     `${target.instance}: group ${group.name} runs ${group.imageId} (launch template version ${group.launchTemplateVersion})`,

@@ -9,7 +9,9 @@ import {
 } from '@aws-sdk/client-ssm';
 import type { AwsGateway } from './aws-gateway.ts';
 import { pollUntil, type Clock } from './clock.ts';
-import { RolloutError, type ServiceGroup } from './service-group.ts';
+import type { CommandContext } from './commands.ts';
+import { targetOf } from './config.ts';
+import { findServiceGroup, RolloutError, type ServiceGroup } from './service-group.ts';
 
 /** Where the AMI installs the artifact (templates/image) and its env file (service user data). */
 export const MIGRATE_SCRIPT = [
@@ -17,6 +19,9 @@ export const MIGRATE_SCRIPT = [
   'cloud-init status --wait > /dev/null || true',
   'systemctl stop taskboard-api || true', // this instance never serves; keep it off the database
   'set -a && . /etc/taskboard/api.env && set +a',
+  // DATABASE_MIGRATOR_SECRET_ID (the master user's secret, readable only with the runner's profile),
+  // absent on stacks from before the api had its own database user.
+  'if [ -f /etc/taskboard/migrate.env ]; then set -a && . /etc/taskboard/migrate.env && set +a; fi',
   'exec /usr/bin/node /opt/taskboard/api/migrate.js',
 ];
 
@@ -40,7 +45,8 @@ const RUNNING_COMMAND = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling
 /**
  * Runs the new artifact's migrations exactly once per rollout, before CloudFormation starts the
  * instance refresh: one short-lived instance from the NEW image and the group's current launch
- * template version (same role, security group, user data, so the same database access), one SSM
+ * template version (same security group and user data, so the same database access; the runner's
+ * own instance profile when the group names one, the only role that may read the master secret), one SSM
  * Run Command `node migrate.js`, then the instance is terminated whatever happened. The api never
  * migrates on boot in AWS (MIGRATE_ON_START is false), so refreshed instances cannot race.
  * Migrations must be expand-only (docs/migrations-expand-contract.md): old instances keep serving.
@@ -49,10 +55,18 @@ export async function runMigrationsOnce(aws: AwsGateway, options: MigrationOptio
   const { group, imageId, log } = options;
   const subnetId = group.subnetIds[0];
   if (!subnetId) throw new RolloutError(`group ${group.name} has no subnets to start the migration runner in`);
+  if (!group.migrationRunnerProfileArn) {
+    log(`migrations: ${group.name} names no migration runner profile; the runner uses the instances' own role`);
+  }
   const started = await aws.write<{ Instances?: Instance[] }>(
     'ec2',
     new RunInstancesCommand({
       LaunchTemplate: { LaunchTemplateId: group.launchTemplateId, Version: group.launchTemplateVersion },
+      // Overrides the launch template's profile ("Any additional parameters that you specify for the
+      // new instance overwrite the corresponding parameters included in the launch template",
+      // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html): only this
+      // instance may read the master user's secret, never the web fleet.
+      ...(group.migrationRunnerProfileArn ? { IamInstanceProfile: { Arn: group.migrationRunnerProfileArn } } : {}),
       ImageId: imageId,
       MinCount: 1,
       MaxCount: 1,
@@ -145,4 +159,24 @@ async function waitForCommand(
       if ((error as { name?: string }).name !== 'InvocationDoesNotExist') throw error;
     }
   }
+}
+
+/**
+ * migrate: applies pending migrations (and sets up the api's database role) with the image the group
+ * runs now, without rolling anything out. For a database that is behind its instances: restored from
+ * a snapshot, migrated by hand, or a migration fixed after a failed rollout. `deploy` with the image
+ * already serving stays a no-op instead: from outside the VPC the tool cannot tell whether the
+ * database is behind without starting a runner, and a re-run must stay cheap.
+ */
+export async function migrate(context: CommandContext, environment: string): Promise<number> {
+  const target = targetOf(context.config, environment);
+  const group = await findServiceGroup(context.aws, target.instance);
+  await runMigrationsOnce(context.aws, {
+    group,
+    imageId: group.imageId,
+    instanceName: target.instance,
+    clock: context.clock,
+    log: context.log,
+  });
+  return 0;
 }

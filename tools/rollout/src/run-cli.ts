@@ -4,13 +4,16 @@ import { bake } from './bake.ts';
 import type { Clock } from './clock.ts';
 import { deploy, rollback, status, type CommandContext } from './commands.ts';
 import { loadConfig, type RolloutConfig } from './config.ts';
+import { migrate } from './migrations.ts';
 import { RolloutError } from './service-group.ts';
 import type { CommandRunner } from './stack-deploy.ts';
 
-export const USAGE = `usage: taskboard-rollout <deploy|status|rollback> --env <name> [options]
+export const USAGE = `usage: taskboard-rollout <deploy|status|rollback|migrate> --env <name> [options]
        taskboard-rollout bake --bucket <name> --pipeline-arn <arn> [options]
   deploy    --ami <ami-...|latest> --environment-outputs <file> [--skip-migrations]
+            (no service stack yet: an empty group, migrations, then the spec's capacity)
   status
+  migrate   runs pending migrations with the image in service (nothing is rolled out)
   rollback  [--to <ami-...> --environment-outputs <file>]
   bake      uploads the api artifact, runs the Image Builder pipeline, prints the AMI id
             (defaults: $TASKBOARD_ARTIFACT_BUCKET, $TASKBOARD_IMAGE_PIPELINE_ARN; appends ami=... to $GITHUB_OUTPUT)
@@ -55,7 +58,7 @@ export async function runCli(argv: readonly string[], deps: CliDependencies): Pr
   }
   const { values, positionals } = parsed;
   const subcommand = positionals[0];
-  const known = ['deploy', 'status', 'rollback', 'bake'];
+  const known = ['deploy', 'status', 'rollback', 'bake', 'migrate'];
   if (!subcommand || !known.includes(subcommand) || (subcommand !== 'bake' && !values.env)) {
     deps.error(USAGE);
     return 2;
@@ -88,6 +91,7 @@ export async function runCli(argv: readonly string[], deps: CliDependencies): Pr
     }
     if (!values.env) throw new RolloutError('--env is required'); // checked above; narrows the type
     if (subcommand === 'status') return await status(context, values.env);
+    if (subcommand === 'migrate') return await migrate(context, values.env);
     if (subcommand === 'rollback') {
       return await rollback(context, {
         environment: values.env,

@@ -10,7 +10,15 @@ export interface ServiceGroup {
   readonly launchTemplateVersion: string;
   readonly subnetIds: readonly string[];
   readonly imageId: string;
+  /** Tag `taskboard:migration-runner-profile`: the runner's own instance profile (templates/service). */
+  readonly migrationRunnerProfileArn?: string;
+  /** Tag `taskboard:awaiting-migrations`: a first deploy stopped before its migrations (first-deploy.ts). */
+  readonly awaitingMigrations: boolean;
 }
+
+/** Group tags the service template sets for the rollout (templates/service migration-runner.ts). */
+export const MIGRATION_RUNNER_PROFILE_TAG = 'taskboard:migration-runner-profile';
+export const AWAITING_MIGRATIONS_TAG = 'taskboard:awaiting-migrations';
 
 export class RolloutError extends Error {
   override name = 'RolloutError';
@@ -21,6 +29,13 @@ export class RolloutError extends Error {
  * name, then reads the image of the launch template version the group uses.
  */
 export async function findServiceGroup(aws: AwsGateway, stackName: string): Promise<ServiceGroup> {
+  const group = await lookupServiceGroup(aws, stackName);
+  if (!group) throw new RolloutError(`no Auto Scaling group in stack ${stackName}`);
+  return group;
+}
+
+/** The group of a service stack, or undefined when the stack (or its group) does not exist yet. */
+export async function lookupServiceGroup(aws: AwsGateway, stackName: string): Promise<ServiceGroup | undefined> {
   const groups = await aws.read<{ AutoScalingGroups?: AutoScalingGroup[] }>(
     'autoscaling',
     new DescribeAutoScalingGroupsCommand({
@@ -28,7 +43,8 @@ export async function findServiceGroup(aws: AwsGateway, stackName: string): Prom
     }),
   );
   const group = groups.AutoScalingGroups?.[0];
-  if (!group?.AutoScalingGroupName) throw new RolloutError(`no Auto Scaling group in stack ${stackName}`);
+  if (!group?.AutoScalingGroupName) return undefined;
+  const tag = (key: string): string | undefined => group.Tags?.find((entry) => entry.Key === key)?.Value;
   const template = group.LaunchTemplate;
   if (!template?.LaunchTemplateId || !template.Version) {
     throw new RolloutError(`group ${group.AutoScalingGroupName} does not use a launch template`);
@@ -56,5 +72,7 @@ export async function findServiceGroup(aws: AwsGateway, stackName: string): Prom
     launchTemplateVersion: template.Version,
     subnetIds: (group.VPCZoneIdentifier ?? '').split(',').filter((id) => id !== ''),
     imageId,
+    ...(tag(MIGRATION_RUNNER_PROFILE_TAG) ? { migrationRunnerProfileArn: tag(MIGRATION_RUNNER_PROFILE_TAG)! } : {}),
+    awaitingMigrations: tag(AWAITING_MIGRATIONS_TAG) === 'true',
   };
 }

@@ -33,6 +33,8 @@ export interface StackDeployOptions {
   /** `cdk deploy --outputs-file` of the environment stack. */
   readonly environmentOutputs: string;
   readonly cdkCommand: readonly string[];
+  /** Synthesize with an empty group until the database is migrated (a first deploy's first step). */
+  readonly awaitingMigrations?: boolean;
 }
 
 /** `node scripts/synth.ts ...` of templates/service: validates the spec and writes cdk.out/<instance>. */
@@ -47,6 +49,7 @@ export function synthInvocation(options: StackDeployOptions): Invocation {
       options.region,
       '--environment-outputs',
       options.environmentOutputs,
+      ...(options.awaitingMigrations ? ['--awaiting-migrations'] : []),
     ],
     cwd: options.serviceTemplateDir,
   };

@@ -347,11 +347,9 @@ t.test('refuses groups on $Latest, unavailable images and unknown environments',
   await t.rejects(deploy(pending.context, { environment: 'dev', ami: NEW_IMAGE, environmentOutputs: OUTPUTS }), {
     message: `image ${NEW_IMAGE} is pending, not available`,
   });
+  // A missing group is a first deploy now (test/first-deploy.test.ts), no longer an error.
   const missing = createHarness();
   missing.autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
-  await t.rejects(deploy(missing.context, { environment: 'dev', ami: NEW_IMAGE, environmentOutputs: OUTPUTS }), {
-    message: 'no Auto Scaling group in stack taskboard-api-dev',
-  });
   await t.rejects(deploy(missing.context, { environment: 'qa', ami: NEW_IMAGE, environmentOutputs: OUTPUTS }), {
     message: 'unknown environment "qa"; configured: dev',
   });
