@@ -45,14 +45,15 @@ t.test('environment outputs referenced by the spec feed the service', async (t) 
 });
 
 t.test('the instance role reads only the one database secret', async (t) => {
+  // The instance role's and the migration runner's (test/migration-runner.test.ts tells them apart).
   const policies = resourcesOfType(prod.json, 'AWS::IAM::Policy');
-  t.equal(policies.length, 1);
+  t.equal(policies.length, 2);
   t.same((policies[0]![1].PolicyDocument as { Statement: unknown[] }).Statement, [
     {
       Sid: 'ReadDatabaseSecret',
       Effect: 'Allow',
       Action: 'secretsmanager:GetSecretValue',
-      Resource: prodOutputs.DatabaseSecretArn,
+      Resource: prodOutputs.DatabaseAppSecretArn,
     },
   ]);
 });
@@ -103,14 +104,15 @@ t.test('the root volume is an encrypted gp3 volume', async () => {
 t.test('user data writes /etc/taskboard/api.env and starts the api under systemd', async (t) => {
   const script = userDataOf(prod);
   t.match(script, "cat > /etc/taskboard/api.env <<'TASKBOARD_ENV'");
-  t.match(script, `DATABASE_SECRET_ID="${prodOutputs.DatabaseSecretArn}"`);
+  t.match(script, `DATABASE_SECRET_ID="${prodOutputs.DatabaseAppSecretArn}"`);
   t.match(script, `AUTH_ISSUERS="${prodOutputs.UserPoolIssuerUrl}"`);
   t.match(script, `AUTH_CLIENT_IDS="${prodOutputs.UserPoolClientId}"`);
   t.match(script, 'PORT="3000"');
   t.match(script, 'AWS_REGION="{"Ref":"AWS::Region"}"');
   t.match(script, 'EnvironmentFile=/etc/taskboard/api.env');
-  t.match(script, 'DRAIN_WINDOW_MS="35000"', 'the api drains 5 s longer than the deregistration delay');
-  t.match(script, 'TimeoutStopSec=65', 'systemd waits for drain + shutdown deadline');
+  // 2 failed checks × 15 s + 5 s timeout (35 s) outlast the 30 s deregistration delay (test/health-checks.test.ts).
+  t.match(script, 'DRAIN_WINDOW_MS="40000"', 'the api drains 5 s longer than the load balancer needs to stop routing');
+  t.match(script, 'TimeoutStopSec=70', 'systemd waits for drain + shutdown deadline');
   t.match(script, 'DATABASE_SSL_CA_FILE="/etc/pki/rds/global-bundle.pem"');
   t.notMatch(userDataOf(dev), 'DATABASE_SSL_CA_FILE');
   t.ok(script.trimEnd().endsWith('systemctl enable --now taskboard-api'));
@@ -126,6 +128,9 @@ t.test('the Auto Scaling group runs in the private application subnets with the 
   prod.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '2', MaxSize: '8' });
 });
 
+// Auto Scaling replaces an instance the load balancer reports unhealthy once the grace period is over:
+// https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-checks-overview.html
+// https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html
 t.test('the Auto Scaling group uses ELB health checks with a grace period and a default instance warmup', async () => {
   prod.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
     HealthCheckType: 'ELB',
@@ -134,9 +139,16 @@ t.test('the Auto Scaling group uses ELB health checks with a grace period and a 
   });
 });
 
-t.test('the target group checks GET /health/ready and drains for the deregistration delay', async () => {
+// The target group routes only to targets passing its check and, with ELB health checks on the group,
+// decides replacement: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+// So it checks /health/serving (no database, never shed), not /health/ready (test/health-checks.test.ts).
+t.test('the target group checks GET /health/serving and drains for the deregistration delay', async () => {
   dev.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-    HealthCheckPath: '/health/ready',
+    HealthCheckPath: '/health/serving',
+    HealthCheckIntervalSeconds: 15,
+    HealthCheckTimeoutSeconds: 5,
+    HealthyThresholdCount: 2,
+    UnhealthyThresholdCount: 2,
     Matcher: { HttpCode: '200' },
     Protocol: 'HTTP',
     TargetType: 'instance',
@@ -291,6 +303,7 @@ t.test(
             SkipMatching: true,
             CheckpointPercentages: [50, 100],
             CheckpointDelay: 600,
+            BakeTime: 300,
             AlarmSpecification: {
               Alarms: [
                 { Ref: Match.stringLikeRegexp('UnhealthyTargetsAlarm') },
@@ -306,7 +319,13 @@ t.test(
       Threshold: 20,
       Dimensions: Match.arrayWith([{ Name: 'LoadBalancer', Value: prodOutputs.LoadBalancerFullName }]),
     });
-    prod.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnHealthyHostCount', Threshold: 0 });
+    prod.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'UnHealthyHostCount',
+      Threshold: 0,
+      Period: 60,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
   },
 );
 
@@ -316,6 +335,7 @@ t.test('stack outputs name the group, launch template and topic for the rollout 
     'AutoScalingGroupName',
     'InstanceRoleArn',
     'LaunchTemplateId',
+    'MigrationRunnerInstanceProfileArn',
     'NotificationTopicArn',
     'TargetGroupArn',
   ]);

@@ -10,8 +10,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { HEALTH_CHECK_PATH, healthCheckTiming, validateGracePeriod } from './health-check-timing.ts';
 import { InstanceRole } from './instance-role.ts';
 import { suppressAcceptedFindings } from './nag-suppressions.ts';
+import { TARGET_5XX_WINDOW, UNHEALTHY_TARGETS_WINDOW, bakeTimeSeconds, type AlarmWindow } from './rollback-timing.ts';
 import type { ServiceInputs } from './service-inputs.ts';
 import { API_LOG_FILE, CLOUDWATCH_AGENT_USER, apiUserDataCommands } from './user-data.ts';
 
@@ -20,9 +22,6 @@ export interface ServiceStackProps extends StackProps {
   /** Name of the service instance (from the spec file); prefixes resource names. */
   readonly instanceName: string;
 }
-
-/** Health check path of the api: ready means the database answers. */
-export const HEALTH_CHECK_PATH = '/health/ready';
 
 /**
  * One api service instance: a launch template (AMI from the spec), an Auto Scaling group in the
@@ -43,6 +42,8 @@ export class ServiceStack extends Stack {
     super(scope, id, props);
     const inputs = props.inputs;
     validateCapacity(inputs);
+    const healthChecks = healthCheckTiming(inputs.health_check_interval_seconds);
+    validateGracePeriod(inputs.health_check_grace_period_seconds, healthChecks);
     Tags.of(this).add('taskboard:service-instance', props.instanceName);
 
     const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
@@ -91,6 +92,7 @@ export class ServiceStack extends Stack {
         corsOrigins: inputs.cors_allowed_origins,
         logLevel: inputs.log_level,
         deregistrationDelaySeconds: inputs.deregistration_delay_seconds,
+        drainDetectionSeconds: healthChecks.drainDetectionSeconds,
         ...(inputs.database_ssl_ca_file ? { databaseSslCaFile: inputs.database_ssl_ca_file } : {}),
         cloudWatchAgentConfigParameter: agentConfig.parameterName,
       }),
@@ -124,13 +126,15 @@ export class ServiceStack extends Stack {
       protocol: elbv2.ApplicationProtocol.HTTP,
       targetType: elbv2.TargetType.INSTANCE,
       deregistrationDelay: Duration.seconds(inputs.deregistration_delay_seconds),
+      // Routes traffic and, through the group's ELB health checks, decides replacement: the api's
+      // serving check fails only for a broken, hung or draining process (health-check-timing.ts).
       healthCheck: {
         path: HEALTH_CHECK_PATH,
         healthyHttpCodes: '200',
-        interval: Duration.seconds(inputs.health_check_interval_seconds),
-        timeout: Duration.seconds(Math.min(5, inputs.health_check_interval_seconds - 1)),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 2,
+        interval: Duration.seconds(healthChecks.intervalSeconds),
+        timeout: Duration.seconds(healthChecks.timeoutSeconds),
+        healthyThresholdCount: healthChecks.healthyThreshold,
+        unhealthyThresholdCount: healthChecks.unhealthyThreshold,
       },
     });
     const listener = elbv2.ApplicationListener.fromApplicationListenerAttributes(this, 'Listener', {
@@ -144,6 +148,7 @@ export class ServiceStack extends Stack {
       action: elbv2.ListenerAction.forward([this.targetGroup]),
     });
 
+    const rollbackWindows = [UNHEALTHY_TARGETS_WINDOW, TARGET_5XX_WINDOW];
     this.rollbackAlarms = this.createRollbackAlarms(inputs);
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Instances', {
       vpc,
@@ -174,6 +179,9 @@ export class ServiceStack extends Stack {
             }
           : {}),
         alarms: [...this.rollbackAlarms],
+        // Without it a refresh reports success right after the last warm-up, before the alarms have
+        // seen the new fleet for one evaluation window (rollback-timing.ts).
+        bakeTime: Duration.seconds(bakeTimeSeconds(rollbackWindows)),
       }),
     });
     this.autoScalingGroup.attachToApplicationTargetGroup(this.targetGroup);
@@ -230,17 +238,17 @@ export class ServiceStack extends Stack {
       TargetGroup: this.targetGroup.targetGroupFullName,
     };
     const unhealthy = new cloudwatch.Alarm(this, 'UnhealthyTargetsAlarm', {
-      alarmDescription: 'Targets failing GET /health/ready during or after a rollout',
+      alarmDescription: 'Targets failing GET /health/serving during or after a rollout',
       metric: new cloudwatch.Metric({
         namespace: 'AWS/ApplicationELB',
         metricName: 'UnHealthyHostCount',
         dimensionsMap,
         statistic: 'Maximum',
-        period: Duration.minutes(1),
+        period: Duration.seconds(UNHEALTHY_TARGETS_WINDOW.periodSeconds),
       }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
+      ...alarmWindow(UNHEALTHY_TARGETS_WINDOW),
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     const errors = new cloudwatch.Alarm(this, 'Target5xxAlarm', {
@@ -250,11 +258,11 @@ export class ServiceStack extends Stack {
         metricName: 'HTTPCode_Target_5XX_Count',
         dimensionsMap,
         statistic: 'Sum',
-        period: Duration.minutes(1),
+        period: Duration.seconds(TARGET_5XX_WINDOW.periodSeconds),
       }),
       threshold: inputs.rollback_5xx_threshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 2,
+      ...alarmWindow(TARGET_5XX_WINDOW),
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     return [unhealthy, errors];
@@ -300,6 +308,11 @@ export class ServiceStack extends Stack {
       });
     }
   }
+}
+
+/** The alarm's evaluation, from the window the bake time is computed from. */
+function alarmWindow(window: AlarmWindow): Pick<cloudwatch.AlarmProps, 'evaluationPeriods' | 'datapointsToAlarm'> {
+  return { evaluationPeriods: window.evaluationPeriods, datapointsToAlarm: window.datapointsToAlarm };
 }
 
 function validateCapacity(inputs: ServiceInputs): void {

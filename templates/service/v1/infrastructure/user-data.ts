@@ -8,6 +8,12 @@ export interface ApiConfiguration {
   readonly logLevel: string;
   /** The target group's deregistration delay: the api keeps serving a little longer than this after SIGTERM. */
   readonly deregistrationDelaySeconds: number;
+  /**
+   * How long the load balancer may keep routing to a process that drains without being deregistered
+   * (unhealthy threshold × interval + timeout, see health-check-timing.ts); the api also serves a
+   * little longer than this. @default 0
+   */
+  readonly drainDetectionSeconds?: number;
   /** CA bundle for TLS to RDS, as baked into the AMI. @default - unset (the api's default trust store) */
   readonly databaseSslCaFile?: string;
   /** SSM parameter holding the CloudWatch agent configuration. */
@@ -33,9 +39,10 @@ export const CLOUDWATCH_AGENT_CTL = '/opt/aws/amazon-cloudwatch-agent/bin/amazon
  * The api resolves DATABASE_SECRET_ID to a connection URL itself, so no secret lands on disk.
  */
 export function apiUserDataCommands(config: ApiConfiguration): string[] {
-  // Drain: keep answering for 5 s more than the ALB needs to stop sending (its deregistration delay),
-  // then close within the deadline; systemd must wait for both before it kills the process.
-  const drainWindowSeconds = config.deregistrationDelaySeconds + 5;
+  // Drain: keep answering for 5 s more than the ALB needs to stop sending (its deregistration delay,
+  // or, when nothing deregistered the instance, its failed health checks), then close within the
+  // deadline; systemd must wait for both before it kills the process.
+  const drainWindowSeconds = Math.max(config.deregistrationDelaySeconds, config.drainDetectionSeconds ?? 0) + 5;
   const stopTimeoutSeconds = drainWindowSeconds + SHUTDOWN_DEADLINE_SECONDS + 5;
   const environment: Record<string, string> = {
     NODE_ENV: 'production',
