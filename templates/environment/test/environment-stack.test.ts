@@ -308,7 +308,8 @@ t.test(
   async (t) => {
     prod.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: false,
-      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      // ADMIN_USER_PASSWORD_AUTH: only callers with IAM credentials (AdminInitiateAuth), for docs/first-deploy.md.
+      ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       AccessTokenValidity: 15,
       IdTokenValidity: 60,
       RefreshTokenValidity: 43200,

@@ -54,7 +54,11 @@ export class UserDirectory extends Construct {
     });
     this.client = this.userPool.addClient('AppClient', {
       generateSecret: false, // browsers cannot keep a secret
-      authFlows: { userSrp: true },
+      // SRP for browsers. ADMIN_USER_PASSWORD_AUTH for operators' smoke tests (docs/first-deploy.md):
+      // AdminInitiateAuth must be signed with IAM credentials allowed cognito-idp:AdminInitiateAuth
+      // (https://docs.aws.amazon.com/cognito-user-pools/latest/APIReference/API_AdminInitiateAuth.html),
+      // so it opens nothing to the public, unlike USER_PASSWORD_AUTH; SRP cannot be done by hand.
+      authFlows: { userSrp: true, adminUserPassword: true },
       // No hosted UI: without this CDK enables the implicit and code grants with an example.com callback.
       disableOAuth: true,
       preventUserExistenceErrors: true,
