@@ -1,5 +1,6 @@
 // Validates service specs against v1/schema/schema.yaml and synthesizes each instance to cdk.out/.
 // Usage: node scripts/synth.ts --environment-outputs outputs.json [--spec specs/dev.yaml ...] [--region eu-west-1]
+//        [--awaiting-migrations]   (the first deploy's first step: 0 instances whatever the spec says)
 // `--environment-outputs` is the file `cdk deploy --outputs-file` wrote for the environment stack(s);
 // without --spec, every spec in specs/ is synthesized. The region comes from --region,
 // CDK_DEFAULT_REGION or AWS_REGION.
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     region: { type: 'string' },
     account: { type: 'string' },
     outdir: { type: 'string', default: 'cdk.out' },
+    'awaiting-migrations': { type: 'boolean', default: false },
   },
 });
 const { region, account } = synthTarget(values);
@@ -31,6 +33,7 @@ process.exit(
       environmentOutputsPath,
       region,
       outdir: values.outdir,
+      awaitingMigrations: values['awaiting-migrations'],
       ...(account ? { account } : {}),
     }),
   ),

@@ -11,6 +11,8 @@ export interface ServiceAppOptions {
   readonly region: string;
   /** @default - resolved at deploy time */
   readonly account?: string;
+  /** Synthesize with no instances until the database is migrated (the first deploy's first step). @default false */
+  readonly awaitingMigrations?: boolean;
 }
 
 /** Builds the CDK app for one service instance, with the cdk-nag AwsSolutions checks attached. */
@@ -19,6 +21,7 @@ export function buildServiceApp(options: ServiceAppOptions): { app: App; stack: 
   const stack = new ServiceStack(app, options.instance.name, {
     inputs: options.instance.inputs,
     instanceName: options.instance.name,
+    awaitingMigrations: options.awaitingMigrations ?? false,
     description: `Taskboard api service ${options.instance.name} in environment ${options.instance.environment} (template-service v1)`,
     env: { region: options.region, ...(options.account ? { account: options.account } : {}) },
   });

@@ -16,4 +16,11 @@ export function suppressAcceptedFindings(stack: ServiceStack): void {
         'AWS documents this managed policy for the CloudWatch agent: metric and log writes, and ssm:GetParameter limited to AmazonCloudWatch-* parameters (where this stack puts the agent config).',
     },
   );
+  if (stack.migrationRunner) {
+    Validations.of(stack.migrationRunner.role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      reason:
+        'AWS documents this managed policy as the minimum for SSM Run Command and Session Manager, which is how the rollout runs migrate.js on the runner instance.',
+    });
+  }
 }

@@ -60,13 +60,14 @@ export interface ServiceInputs {
   readonly alb_security_group_id: string;
   readonly load_balancer_full_name: string;
   readonly database_secret_arn: string;
+  /** The master user's secret, for the migration runner only; '' when the spec predates it. */
+  readonly database_migrator_secret_arn: string;
   readonly user_pool_id: string;
   readonly user_pool_client_id: string;
   readonly issuer_url: string;
   readonly cors_allowed_origins: readonly string[];
 }
 
-  readonly api_stage_name: string;
 /** One service instance of a spec file, ready to synthesize. */
 export interface ServiceInstance {
   readonly name: string;

@@ -11,7 +11,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { HEALTH_CHECK_PATH, healthCheckTiming, validateGracePeriod } from './health-check-timing.ts';
-import { InstanceRole } from './instance-role.ts';
+import { InstanceRole, MigrationRunnerRole } from './instance-role.ts';
+import { groupCapacity, scalingInputs, tagForRollout } from './migration-runner.ts';
 import { suppressAcceptedFindings } from './nag-suppressions.ts';
 import { TARGET_5XX_WINDOW, UNHEALTHY_TARGETS_WINDOW, bakeTimeSeconds, type AlarmWindow } from './rollback-timing.ts';
 import type { ServiceInputs } from './service-inputs.ts';
@@ -21,6 +22,12 @@ export interface ServiceStackProps extends StackProps {
   readonly inputs: ServiceInputs;
   /** Name of the service instance (from the spec file); prefixes resource names. */
   readonly instanceName: string;
+  /**
+   * The first deploy's first step: no instances (and no scheduled actions) until the rollout has
+   * migrated the database with the runner; the spec is unchanged (docs/first-deploy.md).
+   * @default false
+   */
+  readonly awaitingMigrations?: boolean;
 }
 
 /**
@@ -31,6 +38,8 @@ export interface ServiceStackProps extends StackProps {
  */
 export class ServiceStack extends Stack {
   readonly instanceRole: InstanceRole;
+  /** Present when the spec names the migrator secret. */
+  readonly migrationRunner?: MigrationRunnerRole;
   readonly launchTemplate: ec2.LaunchTemplate;
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
@@ -70,6 +79,13 @@ export class ServiceStack extends Stack {
     );
 
     this.instanceRole = new InstanceRole(this, 'InstanceRole', { databaseSecretArn: inputs.database_secret_arn });
+    const awaitingMigrations = props.awaitingMigrations ?? false;
+    if (inputs.database_migrator_secret_arn) {
+      this.migrationRunner = new MigrationRunnerRole(this, 'MigrationRunner', {
+        databaseSecretArn: inputs.database_secret_arn,
+        migratorSecretArn: inputs.database_migrator_secret_arn,
+      });
+    }
     this.logGroup = new logs.LogGroup(this, 'ApiLogs', {
       logGroupName: `/taskboard/${props.instanceName}/api`,
       retention: inputs.log_retention_days as logs.RetentionDays,
@@ -95,6 +111,9 @@ export class ServiceStack extends Stack {
         drainDetectionSeconds: healthChecks.drainDetectionSeconds,
         ...(inputs.database_ssl_ca_file ? { databaseSslCaFile: inputs.database_ssl_ca_file } : {}),
         cloudWatchAgentConfigParameter: agentConfig.parameterName,
+        ...(inputs.database_migrator_secret_arn
+          ? { databaseMigratorSecretId: inputs.database_migrator_secret_arn }
+          : {}),
       }),
     );
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
@@ -110,7 +129,6 @@ export class ServiceStack extends Stack {
       blockDevices: [
         {
           deviceName: '/dev/xvda',
-        ...(inputs.api_stage_name ? { apiStageName: inputs.api_stage_name } : {}),
           volume: ec2.BlockDeviceVolume.ebs(inputs.root_volume_size_gib, {
             volumeType: ec2.EbsDeviceVolumeType.GP3,
             encrypted: true,
@@ -155,9 +173,7 @@ export class ServiceStack extends Stack {
       vpc,
       vpcSubnets: { subnets: vpc.privateSubnets },
       launchTemplate: this.launchTemplate,
-      minCapacity: inputs.min_capacity,
-      maxCapacity: inputs.max_capacity,
-      ...(inputs.desired_capacity !== undefined ? { desiredCapacity: inputs.desired_capacity } : {}),
+      ...groupCapacity(inputs, awaitingMigrations),
       healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
         additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
         gracePeriod: Duration.seconds(inputs.health_check_grace_period_seconds),
@@ -186,7 +202,8 @@ export class ServiceStack extends Stack {
       }),
     });
     this.autoScalingGroup.attachToApplicationTargetGroup(this.targetGroup);
-    this.addScalingPolicies(inputs, listenerRule);
+    tagForRollout(this.autoScalingGroup, this.migrationRunner, awaitingMigrations);
+    this.addScalingPolicies(scalingInputs(inputs, awaitingMigrations), listenerRule);
 
     const outputs: Record<string, string> = {
       AutoScalingGroupName: this.autoScalingGroup.autoScalingGroupName,
@@ -194,6 +211,9 @@ export class ServiceStack extends Stack {
       TargetGroupArn: this.targetGroup.targetGroupArn,
       NotificationTopicArn: this.notificationTopic.topicArn,
       InstanceRoleArn: this.instanceRole.role.roleArn,
+      ...(this.migrationRunner
+        ? { MigrationRunnerInstanceProfileArn: this.migrationRunner.instanceProfile.instanceProfileArn }
+        : {}),
       ApiLogGroupName: this.logGroup.logGroupName,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });

@@ -11,6 +11,8 @@ export interface SynthesizeOptions {
   readonly account?: string;
   /** Parent folder; each instance goes to `<outdir>/<instance name>`. @default 'cdk.out' */
   readonly outdir?: string;
+  /** No instances until the rollout has migrated the database (`--awaiting-migrations`). @default false */
+  readonly awaitingMigrations?: boolean;
 }
 
 export interface SynthesizedInstance {
@@ -32,6 +34,7 @@ export function synthesizeService(options: SynthesizeOptions): SynthesizedInstan
       outdir: assemblyDir,
       region: options.region,
       ...(options.account ? { account: options.account } : {}),
+      awaitingMigrations: options.awaitingMigrations ?? false,
     });
     const assembly = app.synth();
     return {

@@ -16,10 +16,14 @@ export interface ApiConfiguration {
   readonly drainDetectionSeconds?: number;
   /** CA bundle for TLS to RDS, as baked into the AMI. @default - unset (the api's default trust store) */
   readonly databaseSslCaFile?: string;
-  /** The API Gateway stage, which it may send before every path; the api strips it. @default - unset: nothing stripped */
-  readonly apiStageName?: string;
   /** SSM parameter holding the CloudWatch agent configuration. */
   readonly cloudWatchAgentConfigParameter: string;
+  /**
+   * The master user's secret, for migrate.js only (written to MIGRATE_ENV_FILE, never to the api's
+   * environment). Every instance gets the ARN, but only the migration runner's role may read it.
+   * @default - unset: migrate.js migrates as the api's own user
+   */
+  readonly databaseMigratorSecretId?: string;
 }
 
 /** How long the api may take to close connections after draining (its SHUTDOWN_DEADLINE_MS). */
@@ -27,6 +31,8 @@ export const SHUTDOWN_DEADLINE_SECONDS = 25;
 
 /** Where the api reads its configuration; the AMI's unit file does not need to know the values. */
 export const API_ENV_FILE = '/etc/taskboard/api.env';
+/** What migrate.js reads on top of API_ENV_FILE (tools/rollout MIGRATE_SCRIPT sources both). */
+export const MIGRATE_ENV_FILE = '/etc/taskboard/migrate.env';
 export const SERVICE_UNIT = 'taskboard-api';
 /** The file the unit appends the api's stdout and stderr to, and the CloudWatch agent ships. */
 export const API_LOG_FILE = '/var/log/taskboard/api.log';
@@ -68,8 +74,16 @@ export function apiUserDataCommands(config: ApiConfiguration): string[] {
     `cat > ${API_ENV_FILE} <<'TASKBOARD_ENV'`,
     ...envFile,
     'TASKBOARD_ENV',
-    ...(config.apiStageName ? { API_STAGE_PREFIX: `/${config.apiStageName}` } : {}),
     `chmod 0640 ${API_ENV_FILE}`,
+    // Before anything that may fail: a runner whose api does not start must still be able to migrate.
+    ...(config.databaseMigratorSecretId
+      ? [
+          `cat > ${MIGRATE_ENV_FILE} <<'TASKBOARD_ENV'`,
+          `DATABASE_MIGRATOR_SECRET_ID=${quote(config.databaseMigratorSecretId)}`,
+          'TASKBOARD_ENV',
+          `chmod 0600 ${MIGRATE_ENV_FILE}`,
+        ]
+      : []),
     `install -d /etc/systemd/system/${SERVICE_UNIT}.service.d`,
     `cat > /etc/systemd/system/${SERVICE_UNIT}.service.d/10-environment.conf <<'TASKBOARD_UNIT'`,
     '[Service]',
