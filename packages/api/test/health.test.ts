@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
+import pg from 'pg';
 import { freePort, startEmbeddedPostgres, type RunningPostgres } from '@taskboard/local-stack';
 import { buildApp } from '../src/app.ts';
 import { migrateDeploy } from '../src/db/migrations.ts';
@@ -33,6 +34,7 @@ t.test('readiness is 200 when the database is reachable and migrated', async (t)
   const response = await app.inject({ method: 'GET', url: '/health/ready' });
   t.equal(response.statusCode, 200);
   t.equal(response.headers['cache-control'], 'no-store');
+  t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200, 'again, migrations known');
   t.same(json(response), {
     status: 'ok',
     checks: { database: 'ok', migrations: 'ok', draining: false, overloaded: false },
@@ -75,6 +77,25 @@ t.test('serving fails until every migration is applied, then passes', async (t) 
   const after = await app.inject({ method: 'GET', url: '/health/serving' });
   t.equal(after.statusCode, 200);
   t.same(json(after), { status: 'ok', checks: { started: true, draining: false } });
+});
+
+t.test('serving fails for an image that expects a migration the database lacks', async (t) => {
+  // The rollout ordering mistake: a new image deployed before its migration ran.
+  const url = await createTestDatabase(t);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  t.teardown(() => client.end());
+  await client.query(
+    'DELETE FROM _prisma_migrations WHERE migration_name = (SELECT max(migration_name) FROM _prisma_migrations)',
+  );
+  const app = await appOn(t, url);
+  const serving = await app.inject({ method: 'GET', url: '/health/serving' });
+  t.equal(serving.statusCode, 503);
+  t.same(json(serving).checks, { started: false, draining: false });
+  t.match(json(await app.inject({ method: 'GET', url: '/health/ready' })).checks, {
+    database: 'ok',
+    migrations: 'failing',
+  });
 });
 
 t.test('serving fails for a process that never reached its database', async (t) => {

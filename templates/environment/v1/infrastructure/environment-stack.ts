@@ -37,6 +37,7 @@ export const ENVIRONMENT_OUTPUTS = [
   'UserPoolIssuerUrl',
   'ApiUrl',
   'ApiId',
+  'ApiStageName',
   'AlbListenerArn',
   'AlbSecurityGroupId',
   'LoadBalancerFullName',
@@ -143,6 +144,8 @@ export class EnvironmentStack extends Stack {
       UserPoolIssuerUrl: this.users.issuerUrl,
       ApiUrl: this.restApi.api.url,
       ApiId: this.restApi.api.restApiId,
+      // The service's API_STAGE_PREFIX: API Gateway may put /<stage> before every path it sends.
+      ApiStageName: this.restApi.api.deploymentStage.stageName,
       AlbListenerArn: this.loadBalancer.listener.listenerArn,
       AlbSecurityGroupId: this.loadBalancer.securityGroup.securityGroupId,
       LoadBalancerFullName: this.loadBalancer.loadBalancer.loadBalancerFullName,

@@ -9,6 +9,20 @@ export interface OpenApiDocument {
     readonly securitySchemes?: Readonly<Record<string, { readonly type: string; readonly scheme?: string }>>;
   };
   readonly security?: readonly SecurityRequirement[];
+  /** The api's CORS allow-list (written by the api's `npm run openapi`); read with {@link corsPolicyOf}. */
+  readonly [CORS_EXTENSION]?: unknown;
+}
+
+/** The top-level extension the api writes its CORS allow-list to (packages/api/src/http/cors-policy.ts). */
+export const CORS_EXTENSION = 'x-taskboard-cors';
+
+/** The api's CORS allow-list: API Gateway's preflight and gateway responses must allow the same. */
+export interface CorsPolicy {
+  /** Request headers a browser may send, lower case. */
+  readonly allowHeaders: readonly string[];
+  /** Response headers a browser script may read, lower case. */
+  readonly exposeHeaders: readonly string[];
+  readonly maxAgeSeconds: number;
 }
 
 /** A JSON Schema (2020-12 in OpenAPI 3.1, the OpenAPI 3.0 dialect otherwise). */
@@ -108,6 +122,35 @@ export function listOperations(document: OpenApiDocument): ApiOperation[] {
     }
   }
   return operations;
+}
+
+/** RFC 9110 field names (tokens); lower case, as the api writes them. */
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/**
+ * The CORS allow-list the api published in its document. Missing or malformed means the document
+ * predates it or was edited by hand: regenerate it rather than guess a list that may drift again.
+ */
+export function corsPolicyOf(document: OpenApiDocument): CorsPolicy {
+  const where = `"${CORS_EXTENSION}"`;
+  const policy = document[CORS_EXTENSION];
+  if (!isRecord(policy)) {
+    throw new OpenApiDocumentError(
+      `${where} is missing from the OpenAPI document: run \`npm run openapi -w @taskboard/api\``,
+    );
+  }
+  const headers = (name: 'allowHeaders' | 'exposeHeaders'): string[] => {
+    const list = policy[name];
+    if (!Array.isArray(list) || !list.every((item) => typeof item === 'string' && HEADER_NAME.test(item))) {
+      throw new OpenApiDocumentError(`${where}.${name} must be a list of lower-case header names`);
+    }
+    return list as string[];
+  };
+  const maxAgeSeconds = policy.maxAgeSeconds;
+  if (typeof maxAgeSeconds !== 'number' || !Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 0) {
+    throw new OpenApiDocumentError(`${where}.maxAgeSeconds must be a whole number of seconds`);
+  }
+  return { allowHeaders: headers('allowHeaders'), exposeHeaders: headers('exposeHeaders'), maxAgeSeconds };
 }
 
 export function pathTemplateNames(path: string): string[] {

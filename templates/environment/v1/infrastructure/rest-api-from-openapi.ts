@@ -4,7 +4,14 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { toApiGatewayModelSchema } from './api-gateway-model-schema.ts';
-import { listOperations, pathTemplateNames, type ApiOperation, type OpenApiDocument } from './openapi-document.ts';
+import { addProblemGatewayResponses } from './gateway-responses.ts';
+import {
+  corsPolicyOf,
+  listOperations,
+  pathTemplateNames,
+  type ApiOperation,
+  type OpenApiDocument,
+} from './openapi-document.ts';
 
 /** The scope Cognito puts in access tokens issued by its own sign-in flows (not by OAuth). */
 export const COGNITO_SIGN_IN_SCOPE = 'aws.cognito.signin.user.admin';
@@ -26,9 +33,13 @@ export interface RestApiFromOpenApiProps {
   readonly document: OpenApiDocument;
   readonly userPool: cognito.IUserPool;
   readonly target: PrivateIntegrationTarget;
-  /** Origins answered by the CORS preflight. @default - no CORS preflight */
+  /**
+   * Origins answered by the CORS preflight and named in API Gateway's own error responses. The
+   * headers they may send and read are the api's, from the document's `x-taskboard-cors`.
+   * @default - no CORS preflight
+   */
   readonly corsAllowedOrigins?: readonly string[];
-  /** @default 'live' */
+  /** Must not be the first segment of a path in the document (see the api's API_STAGE_PREFIX). @default 'live' */
   readonly stageName?: string;
   /** Steady-state requests per second for the stage. @default 100 */
   readonly throttlingRateLimit?: number;
@@ -37,9 +48,6 @@ export interface RestApiFromOpenApiProps {
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly accessLogRetention?: logs.RetentionDays;
 }
-
-/** Headers browsers may send: what the SDK sets on requests (auth, idempotency, optimistic locking, tracing). */
-const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Request-Id'];
 
 /**
  * A regional REST API whose resources and methods are generated from an OpenAPI document:
@@ -64,6 +72,16 @@ export class RestApiFromOpenApi extends Construct {
         throw new Error(`RestApiFromOpenApi: corsAllowedOrigins entry "${origin}" must be scheme://host[:port]`);
       }
     }
+    // The api's list, so the edge and the api cannot drift apart (only needed when browsers call).
+    const cors = origins.length > 0 ? corsPolicyOf(props.document) : undefined;
+    const stageName = props.stageName ?? 'live';
+    const firstSegments = new Set(operations.map((operation) => operation.path.split('/')[1]));
+    if (firstSegments.has(stageName)) {
+      // The service strips /<stage> when it arrives (API_STAGE_PREFIX); a route starting with it would be ambiguous.
+      throw new Error(
+        `RestApiFromOpenApi: stageName "${stageName}" is also the first segment of a path in the document`,
+      );
+    }
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -74,7 +92,7 @@ export class RestApiFromOpenApi extends Construct {
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       cloudWatchRole: true,
       deployOptions: {
-        stageName: props.stageName ?? 'live',
+        stageName,
         throttlingRateLimit: props.throttlingRateLimit ?? 100,
         throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
@@ -83,19 +101,20 @@ export class RestApiFromOpenApi extends Construct {
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat: accessLogFormat(),
       },
-      ...(origins.length > 0
+      ...(cors
         ? {
             defaultCorsPreflightOptions: {
               allowOrigins: [...origins],
               allowMethods: [...new Set(operations.map((operation) => operation.method))],
-              allowHeaders: CORS_ALLOW_HEADERS,
-              maxAge: Duration.hours(1),
+              allowHeaders: [...cors.allowHeaders],
+              maxAge: Duration.seconds(cors.maxAgeSeconds),
             },
           }
         : {}),
     });
     // The environment exports the URL under its own name (ApiUrl); drop the L2's unnamed duplicate.
     this.api.node.tryRemoveChild('Endpoint');
+    addProblemGatewayResponses(this.api, { allowOrigins: origins, exposeHeaders: cors?.exposeHeaders ?? [] });
     this.authorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
       cognitoUserPools: [props.userPool],
       identitySource: apigateway.IdentitySource.header('Authorization'),
@@ -149,8 +168,15 @@ export class RestApiFromOpenApi extends Construct {
 }
 
 /**
- * HTTP proxy to the same path on the load balancer. The URI carries the resource path and not
- * the stage, so the service sees `/v1/...` exactly as it declares its routes.
+ * HTTP proxy to the load balancer. The URI's path is the operation's own path with every `{param}`
+ * mapped from the method request, so the template, not the client's URL, spells the path sent: never
+ * the stage. AWS documents that a private integration nevertheless includes the stage in the path it
+ * sends (`/live/v1/...`) and that removing it takes a parameter-mapping override of
+ * `$context.requestOverride.path`, but gives no CloudFormation form of that override for an
+ * HTTP_PROXY integration through a VPC link V2, and none can be tried offline:
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/private-integration.html ("Considerations")
+ * So the service does not depend on it: it strips `/<stage>` itself (API_STAGE_PREFIX, from the
+ * ApiStageName output) and routes `/live/v1/...` and `/v1/...` alike.
  */
 function integrationFor(operation: ApiOperation, target: PrivateIntegrationTarget): apigateway.Integration {
   const port = target.port ?? 80;
