@@ -68,6 +68,7 @@ export interface ServiceInputs {
   readonly cors_allowed_origins: readonly string[];
 }
 
+  readonly api_stage_name: string;
 /** One service instance of a spec file, ready to synthesize. */
 export interface ServiceInstance {
   readonly name: string;

@@ -129,6 +129,7 @@ export class ServiceStack extends Stack {
       blockDevices: [
         {
           deviceName: '/dev/xvda',
+        ...(inputs.api_stage_name ? { apiStageName: inputs.api_stage_name } : {}),
           volume: ec2.BlockDeviceVolume.ebs(inputs.root_volume_size_gib, {
             volumeType: ec2.EbsDeviceVolumeType.GP3,
             encrypted: true,

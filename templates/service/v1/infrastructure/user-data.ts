@@ -16,6 +16,8 @@ export interface ApiConfiguration {
   readonly drainDetectionSeconds?: number;
   /** CA bundle for TLS to RDS, as baked into the AMI. @default - unset (the api's default trust store) */
   readonly databaseSslCaFile?: string;
+  /** The API Gateway stage, which it may send before every path; the api strips it. @default - unset: nothing stripped */
+  readonly apiStageName?: string;
   /** SSM parameter holding the CloudWatch agent configuration. */
   readonly cloudWatchAgentConfigParameter: string;
   /**
@@ -74,6 +76,7 @@ export function apiUserDataCommands(config: ApiConfiguration): string[] {
     `cat > ${API_ENV_FILE} <<'TASKBOARD_ENV'`,
     ...envFile,
     'TASKBOARD_ENV',
+    ...(config.apiStageName ? { API_STAGE_PREFIX: `/${config.apiStageName}` } : {}),
     `chmod 0640 ${API_ENV_FILE}`,
     // Before anything that may fail: a runner whose api does not start must still be able to migrate.
     ...(config.databaseMigratorSecretId
