@@ -13,7 +13,8 @@ import { runMigrationsOnce } from './migrations.ts';
 import { firstDeploy, needsFirstDeploy } from './first-deploy.ts';
 import { resolveImage } from './resolve-image.ts';
 import { findServiceGroup, lookupServiceGroup, RolloutError, type ServiceGroup } from './service-group.ts';
-import { setAmiId } from './spec-file.ts';
+import { describeServing, servingImages } from './serving.ts';
+import { amiIdOf, setAmiId } from './spec-file.ts';
 import {
   deployInvocation,
   formatInvocation,
@@ -39,7 +40,10 @@ export interface DeployOptions {
   readonly skipMigrations?: boolean;
 }
 
+/** Statuses in which `rollback` cancels the refresh. */
 const ACTIVE = new Set(['Pending', 'InProgress', 'Baking']);
+/** Statuses in which a refresh still changes instances: a cancel or a rollback is already under way. */
+const WINDING_DOWN = new Set(['Cancelling', 'RollbackInProgress']);
 
 async function runOrPrint(context: CommandContext, invocation: Invocation): Promise<number> {
   if (context.aws.dryRun) {
@@ -67,20 +71,49 @@ export async function deploy(context: CommandContext, options: DeployOptions): P
   log(
     `${target.instance}: group ${group.name} runs ${group.imageId} (launch template version ${group.launchTemplateVersion})`,
   );
+  // A refresh under way (a deploy still running, or its cancel or rollback) owns the instances and the
+  // stack update: CloudFormation would refuse another update, and what serves is about to change.
+  const previous = await latestRefresh(aws, group.name);
+  if (previous && (ACTIVE.has(previous.Status ?? '') || WINDING_DOWN.has(previous.Status ?? ''))) {
+    throw new RolloutError(
+      `instance refresh ${previous.InstanceRefreshId} of ${group.name} is ${previous.Status} (${progressLine(previous)}); ` +
+        `wait for it (\`status --env ${options.environment}\`) or cancel it (\`rollback --env ${options.environment}\`), then deploy again`,
+    );
+  }
   const specPath = join(config.serviceTemplateDir, target.specFile);
   const specText = readFileSync(specPath, 'utf8');
   const updatedSpec = setAmiId(specText, target.instance, imageId);
-  if (imageId === group.imageId && updatedSpec === specText) {
-    log(`${target.instance}: already running ${imageId}; nothing to roll out`);
-    return 0;
+  const previousRefreshId = previous?.InstanceRefreshId;
+  const rollout: StackRollout = {
+    ...options,
+    group,
+    imageId,
+    target,
+    ...(previousRefreshId ? { previousRefreshId } : {}),
+  };
+  if (imageId === group.imageId) {
+    // CloudFormation already has this image: a deploy changes nothing and starts no refresh.
+    const serving = await servingImages(aws, group);
+    if (!serving.uniform) {
+      throw new RolloutError(
+        `${group.name} launches ${imageId} (launch template version ${group.launchTemplateVersion}) but ` +
+          `${describeServing(serving)}, with no instance refresh in progress: deploying ${imageId} changes nothing ` +
+          'in CloudFormation, so it cannot replace the others. Deploy another image, or start an instance ' +
+          'refresh of the group with SkipMatching (it keeps the launch template version) and deploy again',
+      );
+    }
+    if (updatedSpec === specText) {
+      log(`${target.instance}: already running ${imageId}; nothing to roll out`);
+      return 0;
+    }
+    return repairRecord(context, { ...rollout, specPath, specText, updatedSpec });
   }
   log(`${target.instance}: rolling out ${imageId}`);
 
-  if (config.migrations && !options.skipMigrations && imageId !== group.imageId) {
+  if (config.migrations && !options.skipMigrations) {
     await runMigrationsOnce(aws, { group, imageId, instanceName: target.instance, clock, log });
   }
 
-  const rollout: StackRollout = { ...options, group, imageId, target };
   if (aws.dryRun) log(`[dry-run] would set ami_id: ${imageId} for ${target.instance} in ${specPath}`);
   if (aws.dryRun || updatedSpec === specText) return deployStack(context, rollout);
   writeFileSync(specPath, updatedSpec);
@@ -102,24 +135,81 @@ interface StackRollout extends DeployOptions {
   readonly group: ServiceGroup;
   readonly imageId: string;
   readonly target: EnvironmentTarget;
+  /** The group's newest refresh before this deploy: a newer one is CloudFormation's for this deploy. */
+  readonly previousRefreshId?: string;
+}
+
+function stackOptions(context: CommandContext, options: StackRollout): StackDeployOptions {
+  return {
+    serviceTemplateDir: context.config.serviceTemplateDir,
+    specFile: options.target.specFile,
+    instance: options.target.instance,
+    region: context.config.region,
+    environmentOutputs: options.environmentOutputs,
+    cdkCommand: context.config.cdkCommand,
+  };
+}
+
+interface RecordRepair extends StackRollout {
+  readonly specPath: string;
+  readonly specText: string;
+  readonly updatedSpec: string;
+}
+
+/**
+ * The group serves the image on every instance but the spec records another: the commit of an earlier
+ * rollout was lost (a re-run of that deploy, or `rollback --to` an image already back). Writes the image
+ * in service to the spec, skips migrations (they ran when it was rolled out) and deploys the stack,
+ * which CloudFormation finds unchanged: no refresh is expected. Should the stack still differ (a change
+ * made outside the spec), the refresh it starts is followed like any rollout's.
+ */
+async function repairRecord(context: CommandContext, options: RecordRepair): Promise<number> {
+  const { aws, config, clock, log } = context;
+  const { group, imageId, target, specPath } = options;
+  const recorded = amiIdOf(options.specText, target.instance);
+  log(
+    `${target.instance}: ${group.name} already serves ${imageId} on every instance, but ${specPath} records ` +
+      `${recorded}; repairing the record (no migrations; CloudFormation has nothing to roll out)`,
+  );
+  if (aws.dryRun) log(`[dry-run] would set ami_id: ${imageId} for ${target.instance} in ${specPath}`);
+  // Kept whatever follows: it now says what runs.
+  else writeFileSync(specPath, options.updatedSpec);
+  const stack = stackOptions(context, options);
+  const synthCode = await runOrPrint(context, synthInvocation(stack));
+  if (synthCode !== 0) throw new RolloutError(`synth failed (exit ${synthCode})`);
+  const code = await runOrPrint(context, deployInvocation(stack));
+  if (code !== 0) {
+    log(`repair failed: cdk deploy exited ${code}; ${specPath} records ${imageId}, the image in service`);
+    return 1;
+  }
+  const after = aws.dryRun ? undefined : await latestRefresh(aws, group.name);
+  if (after?.InstanceRefreshId && after.InstanceRefreshId !== options.previousRefreshId) {
+    log(`the stack differed from the spec: CloudFormation started instance refresh ${after.InstanceRefreshId}`);
+    const outcome = await followRefresh(aws, {
+      groupName: group.name,
+      instanceRefreshId: after.InstanceRefreshId,
+      clock,
+      log,
+      timeoutMs: config.timeoutMinutes * 60_000,
+      pollIntervalMs: config.pollIntervalSeconds * 1000,
+    });
+    if (!outcome.ok) {
+      log(`repair failed: ${outcome.reason}`);
+      return 1;
+    }
+  }
+  log(`${target.instance}: repaired the record: ami_id ${imageId} in ${specPath} (was ${recorded})`);
+  return 0;
 }
 
 /** Synthesize and `cdk deploy` the spec as it now reads, following the refresh CloudFormation starts. */
 async function deployStack(context: CommandContext, options: StackRollout): Promise<number> {
   const { aws, config, clock, log } = context;
-  const { group, imageId, target } = options;
-  const stack: StackDeployOptions = {
-    serviceTemplateDir: config.serviceTemplateDir,
-    specFile: target.specFile,
-    instance: target.instance,
-    region: config.region,
-    environmentOutputs: options.environmentOutputs,
-    cdkCommand: config.cdkCommand,
-  };
+  const { group, imageId, target, previousRefreshId } = options;
+  const stack = stackOptions(context, options);
   const synthCode = await runOrPrint(context, synthInvocation(stack));
   if (synthCode !== 0) throw new RolloutError(`synth failed (exit ${synthCode})`);
 
-  const previousRefreshId = aws.dryRun ? undefined : (await latestRefresh(aws, group.name))?.InstanceRefreshId;
   let deployCode: number | undefined;
   const deployDone = runOrPrint(context, deployInvocation(stack)).then((code) => {
     deployCode = code;
@@ -158,7 +248,8 @@ async function latestRefresh(aws: AwsGateway, groupName: string): Promise<Instan
     'autoscaling',
     new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: groupName, MaxRecords: 1 }),
   );
-  return result.InstanceRefreshes?.[0];
+  // `?.`: a dry run against a stubbed API may answer nothing at all.
+  return result?.InstanceRefreshes?.[0];
 }
 
 /** status: the image and launch template version in service, and the latest instance refresh. */
@@ -168,6 +259,16 @@ export async function status(context: CommandContext, environment: string): Prom
   context.log(
     `${target.instance}: group ${group.name}, launch template ${group.launchTemplateId} version ${group.launchTemplateVersion}, image ${group.imageId}`,
   );
+  const serving = await servingImages(context.aws, group);
+  context.log(`${describeServing(serving)}${serving.uniform ? '' : ` (not all on ${group.imageId})`}`);
+  const specPath = join(context.config.serviceTemplateDir, target.specFile);
+  const recorded = amiIdOf(readFileSync(specPath, 'utf8'), target.instance);
+  if (recorded !== group.imageId) {
+    context.log(
+      `${specPath} records ${recorded}, not ${group.imageId}: the record of a rollout was lost; ` +
+        `\`deploy --env ${environment} --ami ${group.imageId}\` repairs it`,
+    );
+  }
   const refresh = await latestRefresh(context.aws, group.name);
   context.log(
     refresh
@@ -213,6 +314,30 @@ export async function rollback(context: CommandContext, options: RollbackOptions
       return 0;
     }
     log(`rollback failed: ${outcome.ok ? 'the refresh finished before it could be cancelled' : outcome.reason}`);
+    return 1;
+  }
+  if (refresh && WINDING_DOWN.has(refresh.Status ?? '')) {
+    // A re-run, or a rollback CloudFormation started itself: nothing to cancel, so follow it.
+    log(
+      `instance refresh ${refresh.InstanceRefreshId} is already ${refresh.Status} (${progressLine(refresh)}); following it`,
+    );
+    if (aws.dryRun) return 0;
+    const outcome = await followRefresh(aws, {
+      groupName: group.name,
+      instanceRefreshId: refresh.InstanceRefreshId!,
+      clock,
+      log,
+      timeoutMs: config.timeoutMinutes * 60_000,
+      pollIntervalMs: config.pollIntervalSeconds * 1000,
+    });
+    const ended = outcome.refresh?.Status;
+    if (ended === 'Cancelled' || ended === 'RollbackSuccessful') {
+      log(`rolled back: instance refresh ${refresh.InstanceRefreshId} ended ${ended}`);
+      return 0;
+    }
+    log(
+      `rollback failed: ${outcome.ok ? `instance refresh ${refresh.InstanceRefreshId} ended ${ended}` : outcome.reason}`,
+    );
     return 1;
   }
   if (!options.toImage) {

@@ -9,11 +9,23 @@ export interface ServiceGroup {
   /** An explicit version number: the service template points the group at LatestVersionNumber. */
   readonly launchTemplateVersion: string;
   readonly subnetIds: readonly string[];
+  /** Image of that launch template version: what CloudFormation last set, and what new instances get. */
   readonly imageId: string;
+  /** The group's instances as Auto Scaling reports them (serving.ts tells which image each runs). @default [] */
+  readonly instances?: readonly GroupInstance[];
   /** Tag `taskboard:migration-runner-profile`: the runner's own instance profile (templates/service). */
   readonly migrationRunnerProfileArn?: string;
   /** Tag `taskboard:awaiting-migrations`: a first deploy stopped before its migrations (first-deploy.ts). */
   readonly awaitingMigrations: boolean;
+}
+
+/** An instance of the group and the launch template version it was launched from. */
+export interface GroupInstance {
+  readonly id: string;
+  /** `InService`, `Pending`, `Terminating`, ... */
+  readonly lifecycleState: string;
+  /** Absent when the instance was not launched from a launch template version. */
+  readonly launchTemplateVersion?: string;
 }
 
 /** Group tags the service template sets for the rollout (templates/service migration-runner.ts). */
@@ -72,6 +84,11 @@ export async function lookupServiceGroup(aws: AwsGateway, stackName: string): Pr
     launchTemplateVersion: template.Version,
     subnetIds: (group.VPCZoneIdentifier ?? '').split(',').filter((id) => id !== ''),
     imageId,
+    instances: (group.Instances ?? []).map((instance) => ({
+      id: instance.InstanceId ?? '',
+      lifecycleState: instance.LifecycleState ?? '',
+      ...(instance.LaunchTemplate?.Version ? { launchTemplateVersion: instance.LaunchTemplate.Version } : {}),
+    })),
     ...(tag(MIGRATION_RUNNER_PROFILE_TAG) ? { migrationRunnerProfileArn: tag(MIGRATION_RUNNER_PROFILE_TAG)! } : {}),
     awaitingMigrations: tag(AWAITING_MIGRATIONS_TAG) === 'true',
   };

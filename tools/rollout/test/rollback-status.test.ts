@@ -13,6 +13,7 @@ t.test('status prints the version, image and latest refresh', async (t) => {
   t.equal(await status(h.context, 'dev'), 0);
   t.same(h.lines, [
     `taskboard-api-dev: group ${GROUP}, launch template ${TEMPLATE_ID} version 7, image ${OLD_IMAGE}`,
+    'no instance in service',
     'latest instance refresh ir-1111: [InProgress] | 50% | 1 instance(s) left',
   ]);
   t.same(h.autoScaling.commandCalls(DescribeInstanceRefreshesCommand)[0]!.args[0].input, {
