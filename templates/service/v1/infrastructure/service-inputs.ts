@@ -66,9 +66,9 @@ export interface ServiceInputs {
   readonly user_pool_client_id: string;
   readonly issuer_url: string;
   readonly cors_allowed_origins: readonly string[];
+  readonly api_stage_name: string;
 }
 
-  readonly api_stage_name: string;
 /** One service instance of a spec file, ready to synthesize. */
 export interface ServiceInstance {
   readonly name: string;

@@ -110,6 +110,7 @@ export class ServiceStack extends Stack {
         deregistrationDelaySeconds: inputs.deregistration_delay_seconds,
         drainDetectionSeconds: healthChecks.drainDetectionSeconds,
         ...(inputs.database_ssl_ca_file ? { databaseSslCaFile: inputs.database_ssl_ca_file } : {}),
+        ...(inputs.api_stage_name ? { apiStageName: inputs.api_stage_name } : {}),
         cloudWatchAgentConfigParameter: agentConfig.parameterName,
         ...(inputs.database_migrator_secret_arn
           ? { databaseMigratorSecretId: inputs.database_migrator_secret_arn }
@@ -129,7 +130,6 @@ export class ServiceStack extends Stack {
       blockDevices: [
         {
           deviceName: '/dev/xvda',
-        ...(inputs.api_stage_name ? { apiStageName: inputs.api_stage_name } : {}),
           volume: ec2.BlockDeviceVolume.ebs(inputs.root_volume_size_gib, {
             volumeType: ec2.EbsDeviceVolumeType.GP3,
             encrypted: true,

@@ -68,6 +68,7 @@ export function apiUserDataCommands(config: ApiConfiguration): string[] {
     DRAIN_WINDOW_MS: String(drainWindowSeconds * 1000),
     SHUTDOWN_DEADLINE_MS: String(SHUTDOWN_DEADLINE_SECONDS * 1000),
     ...(config.databaseSslCaFile ? { DATABASE_SSL_CA_FILE: config.databaseSslCaFile } : {}),
+    ...(config.apiStageName ? { API_STAGE_PREFIX: `/${config.apiStageName}` } : {}),
   };
   const envFile = Object.entries(environment).map(([name, value]) => `${name}=${quote(value)}`);
   return [
@@ -76,7 +77,6 @@ export function apiUserDataCommands(config: ApiConfiguration): string[] {
     `cat > ${API_ENV_FILE} <<'TASKBOARD_ENV'`,
     ...envFile,
     'TASKBOARD_ENV',
-    ...(config.apiStageName ? { API_STAGE_PREFIX: `/${config.apiStageName}` } : {}),
     `chmod 0640 ${API_ENV_FILE}`,
     // Before anything that may fail: a runner whose api does not start must still be able to migrate.
     ...(config.databaseMigratorSecretId
