@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { parse } from 'yaml';
 
 const TEMPLATES = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -83,13 +84,20 @@ t.test('every example outputs file holds well-formed AWS ids', async (t) => {
   const files = exampleOutputsFiles();
   t.ok(files.some((file) => file.endsWith(join('service', 'specs', 'environment-outputs.example.json'))));
   for (const file of files) {
-    const stacks = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
+    // JSON is YAML: yaml's parser refuses a key given twice, where JSON.parse silently keeps the last one.
+    const stacks = parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
     t.ok(Object.keys(stacks).length > 0, `${file} has stacks`);
     for (const [stack, outputs] of Object.entries(stacks)) {
       t.ok(outputs.VpcId && outputs.InstanceSecurityGroupId && outputs.AlbListenerArn, `${stack} has ids to check`);
       t.same(malformedIds(outputs), [], `${file}: ${stack}`);
     }
   }
+});
+
+t.test('an output given twice in a file is refused, not silently overwritten', async (t) => {
+  t.throws(() => parse('{ "taskboard-dev": { "VpcId": "vpc-0a1b2c3d", "VpcId": "vpc-0a1b2c3e" } }'), {
+    message: /Map keys must be unique/,
+  });
 });
 
 t.test('the check finds ids of the wrong length or shape (the ids the example file had)', async (t) => {
