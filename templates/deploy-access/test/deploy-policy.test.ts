@@ -130,6 +130,10 @@ async function migrationRequests(): Promise<Array<{ service: string; command: { 
       launchTemplateVersion: '7',
       subnetIds: ['subnet-0aaa'],
       imageId: 'ami-0123456789abcdef0',
+      instances: [],
+      // The group tag templates/service sets: the runner starts with the migration runner's profile.
+      migrationRunnerProfileArn: `arn:aws:iam::${ACCOUNT}:instance-profile/${NAMES.group}-runner`,
+      awaitingMigrations: false,
     },
     imageId: 'ami-0aaaabbbbccccdddd',
     instanceName: 'taskboard-api-dev',
@@ -470,10 +474,12 @@ t.test('the names the patterns assume are the ones the image and service templat
   }
   t.ok(globMatches('taskboard-api-image-artifacts*', NAMES.bucket), NAMES.bucket);
   t.ok(NAMES.bucket.length <= 63, 'S3 bucket names are at most 63 characters');
-  t.equal(
-    runInstances.IamInstanceProfile,
-    undefined,
-    'the runner uses the launch template profile (the instance role)',
+  // The rollout starts the runner with the profile the group's tag names (the migration runner's role),
+  // so passing that role must be allowed too: both EC2 roles of the service stack are in REQUESTS.
+  t.same(runInstances.IamInstanceProfile, { Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/${NAMES.group}-runner` });
+  t.ok(
+    serviceEc2RoleIds.some((id) => id.startsWith('MigrationRunnerRole')),
+    'the service stack has the migration runner role whose profile the runner gets',
   );
 });
 
