@@ -1,13 +1,24 @@
-// API Gateway may send the stage before every path to a private integration ("Considerations" in
-// https://docs.aws.amazon.com/apigateway/latest/developerguide/private-integration.html), so the service
-// tells the api which prefix to strip: API_STAGE_PREFIX=/<stage>, from the environment's ApiStageName
-// (the api's side: packages/api/test/stage-prefix.test.ts). Verified on the synthesized user data.
+// API Gateway sends the stage before every path to a private integration ("Considerations" in
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/private-integration.html). Two layers keep
+// the api's routes reachable: the service's listener rule rewrites `/<stage>/...` to `/...` with an ALB
+// URL rewrite transform (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-transforms.html:
+// a URL the regex does not match is forwarded unchanged), and the api strips API_STAGE_PREFIX=/<stage>
+// itself (packages/api/test/stage-prefix.test.ts). Verified on the synthesized template only.
 import { join } from 'node:path';
 import { loadServiceSpec } from '@taskboard/template-kit';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import t from 'tap';
+import { ServiceStack, stagePrefixPattern } from '../v1/infrastructure/service-stack.ts';
 import { apiUserDataCommands, API_ENV_FILE } from '../v1/infrastructure/user-data.ts';
-import { parseServiceInputs } from '../v1/infrastructure/service-inputs.ts';
-import { PACKAGE_DIR, exampleOutputs, resourcesOfType, synthesizeExample } from './helpers/synthesized-service.ts';
+import { loadServiceInstances, parseServiceInputs } from '../v1/infrastructure/service-inputs.ts';
+import {
+  EXAMPLE_OUTPUTS,
+  PACKAGE_DIR,
+  exampleOutputs,
+  resourcesOfType,
+  synthesizeExample,
+} from './helpers/synthesized-service.ts';
 
 const config = {
   region: 'eu-west-1',
@@ -51,4 +62,32 @@ t.test('api_stage_name defaults to the environment default, may be empty, and is
   t.throws(() => parseServiceInputs({ ...spec, api_stage_name: 'live/v1' }, outputs), {
     message: /spec\.api_stage_name: must match pattern/,
   });
+});
+
+t.test('the listener rule strips the stage from the path before the api sees it', async (t) => {
+  const dev = synthesizeExample('dev');
+  const [, rule] = resourcesOfType(dev.json, 'AWS::ElasticLoadBalancingV2::ListenerRule')[0]!;
+  t.same(rule.Transforms, [
+    { Type: 'url-rewrite', UrlRewriteConfig: { Rewrites: [{ Regex: '^/live/(.*)$', Replace: '/$1' }] } },
+  ]);
+  // What the ALB does with that pair (a regex replace of the request URL), with JavaScript's regex as
+  // a stand-in for the ALB's: the pattern uses no feature the ALB does not support (rule-transforms.html).
+  const rewrite = (url: string) => url.replace(new RegExp(stagePrefixPattern('live')), '/$1');
+  t.equal(rewrite('/live/v1/projects/0192?limit=5'), '/v1/projects/0192?limit=5');
+  t.equal(rewrite('/v1/me'), '/v1/me', 'no stage: forwarded unchanged');
+  t.equal(rewrite('/health/serving'), '/health/serving', "the load balancer's own health checks");
+  t.equal(rewrite('/lively/v1/me'), '/lively/v1/me', 'only the whole first segment');
+});
+
+t.test('no stage name: no transform, and a stage name is checked before it becomes a regex', async (t) => {
+  const inputs = loadServiceInstances(join(PACKAGE_DIR, 'specs', 'dev.yaml'), EXAMPLE_OUTPUTS)[0]!.inputs;
+  const stack = new ServiceStack(new App(), 'NoStage', {
+    inputs: { ...inputs, api_stage_name: '' },
+    instanceName: 'no-stage',
+    env: { region: 'eu-west-1' },
+  });
+  const rules = Template.fromStack(stack).findResources('AWS::ElasticLoadBalancingV2::ListenerRule');
+  t.equal(Object.keys(rules).length, 1);
+  t.notOk(Object.values(rules)[0]!.Properties.Transforms);
+  t.throws(() => stagePrefixPattern('live/(.*)'), { message: /not an API Gateway stage name/ });
 });

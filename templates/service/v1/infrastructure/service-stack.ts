@@ -167,6 +167,7 @@ export class ServiceStack extends Stack {
       conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
       action: elbv2.ListenerAction.forward([this.targetGroup]),
     });
+    if (inputs.api_stage_name) stripStagePrefix(listenerRule, inputs.api_stage_name);
 
     const rollbackWindows = [UNHEALTHY_TARGETS_WINDOW, TARGET_5XX_WINDOW];
     this.rollbackAlarms = this.createRollbackAlarms(inputs);
@@ -387,4 +388,29 @@ function cloudWatchAgentConfiguration(logGroupName: string): Record<string, unkn
       },
     },
   };
+}
+
+/**
+ * API Gateway sends the stage before the path to a private integration (`/live/v1/...`). The
+ * listener rule removes it with a URL rewrite transform, so the api receives the paths it declares
+ * by construction; a URL without the prefix does not match and is forwarded unchanged, and the api's
+ * own API_STAGE_PREFIX strips it too if a request ever arrives with it. CDK 2.276's L2 rule has no
+ * transforms, so the L1 property is set.
+ */
+function stripStagePrefix(rule: elbv2.ApplicationListenerRule, stageName: string): void {
+  const cfnRule = rule.node.defaultChild as elbv2.CfnListenerRule;
+  cfnRule.transforms = [
+    {
+      type: 'url-rewrite',
+      urlRewriteConfig: { rewrites: [{ regex: stagePrefixPattern(stageName), replace: '/$1' }] },
+    },
+  ];
+}
+
+/** `^/<stage>/(.*)$`: stage names are `[A-Za-z0-9_]` (schema), so nothing needs escaping. */
+export function stagePrefixPattern(stageName: string): string {
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(stageName)) {
+    throw new Error(`spec.api_stage_name: "${stageName}" is not an API Gateway stage name`);
+  }
+  return `^/${stageName}/(.*)$`;
 }
