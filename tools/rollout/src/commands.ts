@@ -292,7 +292,7 @@ export interface RollbackOptions {
  * the earlier image the normal way (without migrations: the schema is already expanded).
  */
 export async function rollback(context: CommandContext, options: RollbackOptions): Promise<number> {
-  const { aws, clock, log, config } = context;
+  const { aws, log, config } = context;
   const target = targetOf(config, options.environment);
   const group = await findServiceGroup(aws, target.instance);
   const refresh = await latestRefresh(aws, group.name);
@@ -300,14 +300,7 @@ export async function rollback(context: CommandContext, options: RollbackOptions
     log(`cancelling instance refresh ${refresh.InstanceRefreshId} (${progressLine(refresh)})`);
     await aws.write('autoscaling', new CancelInstanceRefreshCommand({ AutoScalingGroupName: group.name }));
     if (aws.dryRun) return 0;
-    const outcome = await followRefresh(aws, {
-      groupName: group.name,
-      instanceRefreshId: refresh.InstanceRefreshId!,
-      clock,
-      log,
-      timeoutMs: config.timeoutMinutes * 60_000,
-      pollIntervalMs: config.pollIntervalSeconds * 1000,
-    });
+    const outcome = await followToTheEnd(context, group.name, refresh.InstanceRefreshId!);
     const ended = outcome.refresh?.Status;
     if (ended === 'Cancelled' || ended === 'RollbackSuccessful') {
       log('cancelled: CloudFormation fails the stack update and rolls back to the previous launch template version');
@@ -322,14 +315,7 @@ export async function rollback(context: CommandContext, options: RollbackOptions
       `instance refresh ${refresh.InstanceRefreshId} is already ${refresh.Status} (${progressLine(refresh)}); following it`,
     );
     if (aws.dryRun) return 0;
-    const outcome = await followRefresh(aws, {
-      groupName: group.name,
-      instanceRefreshId: refresh.InstanceRefreshId!,
-      clock,
-      log,
-      timeoutMs: config.timeoutMinutes * 60_000,
-      pollIntervalMs: config.pollIntervalSeconds * 1000,
-    });
+    const outcome = await followToTheEnd(context, group.name, refresh.InstanceRefreshId!);
     const ended = outcome.refresh?.Status;
     if (ended === 'Cancelled' || ended === 'RollbackSuccessful') {
       log(`rolled back: instance refresh ${refresh.InstanceRefreshId} ended ${ended}`);
@@ -353,5 +339,18 @@ export async function rollback(context: CommandContext, options: RollbackOptions
     ami: options.toImage,
     environmentOutputs: options.environmentOutputs,
     skipMigrations: true,
+  });
+}
+
+/** Follows one instance refresh until it ends, however it ends (rollback waits for cancels and rollbacks). */
+function followToTheEnd(context: CommandContext, groupName: string, instanceRefreshId: string) {
+  const { aws, clock, log, config } = context;
+  return followRefresh(aws, {
+    groupName,
+    instanceRefreshId,
+    clock,
+    log,
+    timeoutMs: config.timeoutMinutes * 60_000,
+    pollIntervalMs: config.pollIntervalSeconds * 1000,
   });
 }
