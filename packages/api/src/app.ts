@@ -157,7 +157,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   ]) {
     app.addSchema(schema);
   }
-  await app.register(securityPlugin, { corsOrigins: config.corsOrigins });
+  await app.register(securityPlugin, { corsOrigins: config.corsOrigins, allowLoopback: config.corsAllowLoopback });
   await app.register(openapiPlugin, { ui: config.docs });
   if (config.overload) {
     await app.register(overloadPlugin, { ...config.overload, sampleIntervalMs: options.overloadSampleIntervalMs });

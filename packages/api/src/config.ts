@@ -49,6 +49,12 @@ export interface AppConfig {
   readonly overload?: OverloadConfig;
   readonly auth: AuthConfig;
   readonly corsOrigins: readonly string[];
+  /**
+   * Local mode (CORS_ALLOW_LOOPBACK, set by `npm start`): also allow any `http://localhost:<port>` and
+   * `http://127.0.0.1:<port>` origin, so a dev server on any port works. Refused with NODE_ENV=production.
+   * @default false
+   */
+  readonly corsAllowLoopback?: boolean;
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   readonly bodyLimitBytes: number;
   readonly idempotencyTtlSeconds: number;
@@ -210,6 +216,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       jwksCacheTtlMs: integer(env, 'AUTH_JWKS_CACHE_TTL_MS', 3_600_000, 1_000, 86_400_000),
     },
     corsOrigins: list(env, 'CORS_ORIGINS').map((origin) => httpUrl('CORS_ORIGINS', origin)),
+    corsAllowLoopback: corsAllowLoopback(env),
     rateLimit: {
       max: integer(env, 'RATE_LIMIT_MAX', 600, 1, 1_000_000),
       windowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 3_600_000),
@@ -223,6 +230,15 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     trustRequestId: boolean(env, 'TRUST_REQUEST_ID', true),
     stagePrefix: stagePrefix(env),
   };
+}
+
+/** Any page on this machine may call the api: a convenience for `npm start`, never for a deployed api. */
+function corsAllowLoopback(env: Env): boolean {
+  const allow = boolean(env, 'CORS_ALLOW_LOOPBACK', false);
+  if (allow && env.NODE_ENV === 'production') {
+    throw new ConfigError('CORS_ALLOW_LOOPBACK is for local development only: unset it when NODE_ENV=production');
+  }
+  return allow;
 }
 
 function stagePrefix(env: Env): string | undefined {

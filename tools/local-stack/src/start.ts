@@ -96,7 +96,11 @@ async function main(): Promise<void> {
       MIGRATE_ON_START: process.env.MIGRATE_ON_START ?? 'true',
       // No load balancer to drain from locally: Ctrl-C should stop at once.
       DRAIN_WINDOW_MS: process.env.DRAIN_WINDOW_MS ?? '0',
-      CORS_ORIGINS: process.env.CORS_ORIGINS ?? 'http://localhost:5173,http://127.0.0.1:5173,http://localhost:4173',
+      // Local mode: a browser app on any http://localhost:<port> or http://127.0.0.1:<port> may call the api.
+      // An explicit CORS_ORIGINS is the whole allow-list instead (unless CORS_ALLOW_LOOPBACK is set too).
+      ...(process.env.CORS_ORIGINS === undefined && process.env.NODE_ENV !== 'production'
+        ? { CORS_ALLOW_LOOPBACK: process.env.CORS_ALLOW_LOOPBACK ?? 'true' }
+        : {}),
     },
   });
 

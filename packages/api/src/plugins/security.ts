@@ -4,16 +4,31 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { CORS_POLICY } from '../http/cors-policy.ts';
 
+/**
+ * A page served from this machine over plain http, on any port: `http://localhost:5174`,
+ * `http://127.0.0.1:4173`, `http://[::1]:3001`. Anchored, so `http://localhost.evil.example` is not one.
+ */
+export const LOOPBACK_ORIGIN = /^http:\/\/(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/;
+
+export interface SecurityOptions {
+  /** Exact allowed origins (CORS_ORIGINS). */
+  readonly corsOrigins: readonly string[];
+  /** Local mode (CORS_ALLOW_LOOPBACK): every loopback origin too. @default false */
+  readonly allowLoopback?: boolean;
+}
+
 /** Security headers and CORS from the configured allow-list (no origin is allowed by default). */
 export const securityPlugin = fp(
-  async (app: FastifyInstance, options: { corsOrigins: readonly string[] }) => {
+  async (app: FastifyInstance, options: SecurityOptions) => {
+    const origins: (string | RegExp)[] = [...options.corsOrigins];
+    if (options.allowLoopback === true) origins.push(LOOPBACK_ORIGIN);
     await app.register(helmet, {
       // Swagger UI sets its own CSP on /docs; the JSON API needs none beyond this default.
       contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
       crossOriginResourcePolicy: { policy: 'same-site' },
     });
     await app.register(cors, {
-      origin: options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
+      origin: origins.length > 0 ? origins : false,
       methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
       // The same lists API Gateway answers preflights with in AWS (through the OpenAPI document).
       allowedHeaders: [...CORS_POLICY.allowHeaders],
