@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import t from 'tap';
+import { PROBLEM_TYPES } from '../src/http/problem.ts';
 import { OPENAPI_PATH, openApiDocument } from '../src/openapi-document.ts';
 import { buildTestApp } from './helpers/stack.ts';
 
@@ -36,4 +37,13 @@ t.test('docs are served at /docs', async (t) => {
   const document = await app.inject({ method: 'GET', url: '/docs/json' });
   t.equal(document.statusCode, 200);
   t.equal(JSON.parse(document.body).info.title, 'Taskboard API');
+});
+
+t.test('the Problem schema lists every problem type the api sends (the SDK types problem.type from it)', async (t) => {
+  const doc = JSON.parse(await openApiDocument()) as {
+    components: { schemas: { Problem: { properties: { type: { type: string; enum: string[] } } } } };
+  };
+  const type = doc.components.schemas.Problem.properties.type;
+  t.equal(type.type, 'string');
+  t.same(type.enum, [...new Set(Object.values(PROBLEM_TYPES).map((p) => p.type))]);
 });

@@ -10,7 +10,7 @@ export interface FieldError {
 }
 
 export interface ProblemBody {
-  type: string;
+  type: ProblemType;
   title: string;
   status: number;
   detail: string;
@@ -44,6 +44,8 @@ export const PROBLEM_TYPES = {
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_TYPES;
+/** Every `type` this API sends; openapi.json lists them as the Problem schema's enum. */
+export type ProblemType = (typeof PROBLEM_TYPES)[ProblemKind]['type'];
 
 /** An error that becomes a problem+json response as it is. */
 export class HttpProblem extends Error {

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { PROBLEM_TYPES } from '../http/problem.ts';
 
 // The pattern as well as the format: ajv's uuid format also accepts a `urn:uuid:` prefix, which
 // PostgreSQL's uuid type does not.
@@ -25,7 +26,12 @@ export const FieldErrorSchema = Type.Object(
 
 export const ProblemSchema = Type.Object(
   {
-    type: Type.String({ description: 'Stable identifier of the kind of problem, e.g. /problems/not-found' }),
+    // An enum, so the contract (and the SDK's `Problem['type']` union) lists every type this API
+    // sends; clients must still tolerate types a newer server adds (nothing validates responses).
+    type: Type.Enum(
+      Object.values(PROBLEM_TYPES).map((p) => p.type),
+      { type: 'string', description: 'Stable identifier of the kind of problem, e.g. /problems/not-found' },
+    ),
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.String(),

@@ -30,7 +30,7 @@ export interface MemberInput {
 /** RFC 9457 problem details (application/problem+json). */
 export interface Problem {
   /** Stable identifier of the kind of problem, e.g. /problems/not-found */
-  type: string;
+  type: '/problems/validation-error' | '/problems/malformed-json' | '/problems/invalid-cursor' | '/problems/unauthorized' | '/problems/forbidden' | '/problems/not-found' | '/problems/method-not-allowed' | '/problems/conflict' | '/problems/idempotency-key-in-use' | '/problems/precondition-failed' | '/problems/payload-too-large' | '/problems/unsupported-media-type' | '/problems/idempotency-key-mismatch' | '/problems/unprocessable' | '/problems/rate-limited' | '/problems/internal' | '/problems/unavailable';
   title: string;
   status: number;
   detail: string;
