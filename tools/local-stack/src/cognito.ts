@@ -3,13 +3,19 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { freePort } from './free-port.ts';
+import { assertPortFree, freePort } from './free-port.ts';
 
 export interface CognitoLocalOptions {
   /** Folder for the emulator's state (`.cognito/`). */
   readonly dataDir: string;
-  /** @default a free port */
+  /**
+   * A port that must be free: start-up fails with {@link PortInUseError} when something already listens
+   * there, so we never mistake another process (an emulator we did not start, a debugger) for ours.
+   * @default a free port
+   */
   readonly port?: number;
+  /** Names the setting that chose `port`, for the error message. @default none */
+  readonly portVariable?: string;
 }
 
 export interface RunningCognito {
@@ -46,6 +52,8 @@ async function waitForHttp(url: string, child: ChildProcess, deadlineMs: number)
  * a key that ships inside the package, so its issuer is only ever trusted locally.
  */
 export async function startCognitoLocal(options: CognitoLocalOptions): Promise<RunningCognito> {
+  if (options.port !== undefined)
+    await assertPortFree(options.port, HOST, 'the local Cognito emulator', options.portVariable);
   const port = options.port ?? (await freePort(HOST));
   await mkdir(options.dataDir, { recursive: true });
   const require = createRequire(import.meta.url);
@@ -78,4 +86,18 @@ export async function startCognitoLocal(options: CognitoLocalOptions): Promise<R
       log.end();
     },
   };
+}
+
+/** The emulator's port for `npm start`: stable, so tokens and `.taskboard/local.json` outlive a restart. */
+export const DEFAULT_COGNITO_PORT = 9229;
+
+/** Reads COGNITO_PORT (default 9229), with an error naming the variable when it is not a port. */
+export function cognitoPortFrom(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env.COGNITO_PORT?.trim();
+  if (!raw) return DEFAULT_COGNITO_PORT;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
+    throw new Error(`COGNITO_PORT must be a TCP port from 1 to 65535, got "${raw}"`);
+  }
+  return port;
 }

@@ -1,15 +1,16 @@
 /**
  * `npm start`: embedded PostgreSQL + local Cognito + the api on http://127.0.0.1:3000.
  * With DATABASE_URL set it uses that database; with AUTH_ISSUERS and AUTH_CLIENT_IDS set
- * it uses that Cognito pool. Ctrl-C stops everything.
+ * it uses that Cognito pool. The emulator listens on COGNITO_PORT (default 9229) and start-up fails
+ * if that port is taken: it never talks to an emulator it did not start. Ctrl-C stops everything.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import pg from 'pg';
-import { startCognitoLocal, type RunningCognito } from './cognito.ts';
-import { freePort } from './free-port.ts';
+import { cognitoPortFrom, startCognitoLocal, type RunningCognito } from './cognito.ts';
+import { assertPortFree, PortInUseError } from './free-port.ts';
 import { LOCAL_DIR, LOCAL_FILE, readLocalInfo, writeLocalInfo } from './local-file.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './postgres.ts';
 import { cognitoClient, createUser, createUserPool, type LocalUserPool } from './user-pool.ts';
@@ -50,6 +51,13 @@ async function main(): Promise<void> {
   const previous = await readLocalInfo();
   const stops: (() => Promise<void>)[] = [];
 
+  let issuers = process.env.AUTH_ISSUERS;
+  let clientIds = process.env.AUTH_CLIENT_IDS;
+  const useEmulator = issuers === undefined || clientIds === undefined;
+  const cognitoPort = cognitoPortFrom(process.env);
+  // Before anything starts, so a taken port leaves nothing running behind the error.
+  if (useEmulator) await assertPortFree(cognitoPort, '127.0.0.1', 'the local Cognito emulator', 'COGNITO_PORT');
+
   let databaseUrl = process.env.DATABASE_URL;
   let postgres: RunningPostgres | undefined;
   if (databaseUrl === undefined) {
@@ -59,18 +67,12 @@ async function main(): Promise<void> {
     databaseUrl = await ensureDatabase(postgres.url, 'taskboard');
   }
 
-  let issuers = process.env.AUTH_ISSUERS;
-  let clientIds = process.env.AUTH_CLIENT_IDS;
   let cognito: RunningCognito | undefined;
   let pool: LocalUserPool | undefined;
-  if (issuers === undefined || clientIds === undefined) {
-    // Keep the emulator's port stable so tokens and local.json stay valid across restarts.
-    const previousPort = previous ? Number(new URL(previous.cognito.endpoint).port) : 9229;
-    const port = await freePort().then(() => previousPort);
-    log('starting the local Cognito emulator (state in .taskboard/cognito)');
-    cognito = await startCognitoLocal({ dataDir: join(LOCAL_DIR, 'cognito'), port }).catch(async () =>
-      startCognitoLocal({ dataDir: join(LOCAL_DIR, 'cognito') }),
-    );
+  if (useEmulator) {
+    const port = cognitoPort;
+    log(`starting the local Cognito emulator on port ${port} (state in .taskboard/cognito)`);
+    cognito = await startCognitoLocal({ dataDir: join(LOCAL_DIR, 'cognito'), port, portVariable: 'COGNITO_PORT' });
     stops.unshift(() => cognito!.stop());
     if (previous && (await poolExists(cognito.endpoint, previous.cognito.userPoolId))) {
       pool = { poolId: previous.cognito.userPoolId, clientId: previous.cognito.clientId };
@@ -152,11 +154,15 @@ async function main(): Promise<void> {
     log(`Cognito ${cognito.endpoint}  pool ${pool?.poolId}  client ${pool?.clientId}`);
     log(`Token:  TOKEN=$(npm run -s token)   then   curl -H "Authorization: Bearer $TOKEN" ${apiUrl}/v1/me`);
     log(`Endpoints and demo credentials: ${LOCAL_FILE}`);
+    if (process.env.CORS_ORIGINS === undefined) {
+      log('Browser: pages on any http://localhost:<port> may call the API; sign-in: packages/sdk/README.md');
+    }
   }
   log('Ctrl-C stops everything.');
 }
 
 main().catch((error: unknown) => {
-  console.error('[local-stack] failed to start:', error);
+  // A taken port is a situation, not a bug: its message says what to do, a stack trace would bury it.
+  console.error('[local-stack] failed to start:', error instanceof PortInUseError ? error.message : error);
   process.exit(1);
 });
