@@ -14,6 +14,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateMocks } from './generate-mocks.ts';
 
 export interface JsonSchema {
   $ref?: string;
@@ -468,7 +469,11 @@ export function generate(doc: OpenApiDocument): GeneratedFiles {
   const readmeTable = `${TABLE_START}\n| operationId | HTTP | SDK call | Auth | Summary |\n| --- | --- | --- | --- | --- |\n${rows.join('\n')}\n${TABLE_END}`;
 
   return {
-    files: { 'src/generated/types.ts': types, 'src/generated/operations.ts': operations },
+    files: {
+      'src/generated/types.ts': types,
+      'src/generated/operations.ts': operations,
+      'src/generated/mock-handlers.ts': generateMocks(doc),
+    },
     readmeTable,
   };
 }
