@@ -3,9 +3,10 @@
  *
  *   node scripts/generate.ts [path/to/openapi.json]   (default: ../api/openapi.json)
  *
- * Writes src/generated/types.ts (erased at build time), src/generated/operations.ts (the only
- * generated runtime code: method, path and flags per operation) and the operations table in
- * README.md. `generate()` is pure so the freshness test can regenerate in memory and compare.
+ * Writes src/generated/types.ts (erased at build time), src/generated/operations.ts (method, path
+ * and flags per operation), src/generated/resources.ts (the resource classes, with JSDoc from the
+ * contract; see generate-resources.ts) and the operations table in README.md. `generate()` is pure
+ * so the freshness test can regenerate in memory and compare.
  *
  * Deliberately small: it supports the JSON Schema the API emits ($ref to components, objects,
  * arrays, enums/const, type unions incl. "null", oneOf/anyOf/allOf) and fails loudly on anything
@@ -14,6 +15,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateResources } from './generate-resources.ts';
 import { generateMocks } from './generate-mocks.ts';
 
 export interface JsonSchema {
@@ -94,7 +96,7 @@ export interface GeneratedFiles {
   readmeTable: string;
 }
 
-interface OperationInfo {
+export interface OperationInfo {
   id: string;
   method: string;
   path: string;
@@ -405,7 +407,8 @@ export function generate(doc: OpenApiDocument): GeneratedFiles {
     }
     if (info.body) {
       opDecls.push(w.declaration(`${base}Body`, info.body, 'write', `Request body of ${title}.`));
-      parts.body = `${base}Body`;
+      // `| undefined` marks an optional body: RequestArgs makes `body` required only without it.
+      parts.body = info.bodyRequired ? `${base}Body` : `${base}Body | undefined`;
     }
     if (info.response) {
       opDecls.push(w.declaration(`${base}Response`, info.response, 'read', `Response body of ${title}.`));
@@ -455,7 +458,7 @@ export function generate(doc: OpenApiDocument): GeneratedFiles {
     `export type OperationId = keyof Operations;\n`;
 
   const operations =
-    `${HEADER}// The only generated runtime code: what the client needs to call each operation.\n\n` +
+    `${HEADER}// What the client needs to call each operation.\n\n` +
     `export interface OperationSpec {\n  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH' | 'HEAD' | 'OPTIONS';\n` +
     `  readonly path: string;\n  /** Sends the bearer token. */\n  readonly auth?: true;\n` +
     `  /** Accepts an Idempotency-Key header, so the SDK sends one and may retry. */\n  readonly idempotencyKey?: true;\n}\n\n` +
@@ -472,6 +475,7 @@ export function generate(doc: OpenApiDocument): GeneratedFiles {
     files: {
       'src/generated/types.ts': types,
       'src/generated/operations.ts': operations,
+      'src/generated/resources.ts': generateResources(ops, doc),
       'src/generated/mock-handlers.ts': generateMocks(doc),
     },
     readmeTable,

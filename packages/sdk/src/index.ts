@@ -6,12 +6,13 @@ export {
   type RequestArgs,
   type RequestEvent,
   type RequestOptions,
+  type RequestParameters,
   type ResponseEvent,
   type TokenProvider,
 } from './runtime/client.ts';
-export { APIPromise, type APIResult } from './runtime/api-promise.ts';
+export { APIPromise, type APIResult, type ETag } from './runtime/api-promise.ts';
 export { PageIterator, type Page } from './runtime/pagination.ts';
-export type { HealthAPI, MeAPI, ProjectMembersAPI, ProjectsAPI, TasksAPI } from './runtime/resources.ts';
+export type { HealthAPI, MeAPI, ProjectMembersAPI, ProjectsAPI, TasksAPI } from './generated/resources.ts';
 export {
   APIConnectionError,
   APIError,
@@ -28,7 +29,7 @@ export {
   RateLimitError,
   TaskboardError,
   UnprocessableEntityError,
-  type ProblemDetails,
+  type ProblemType,
 } from './runtime/errors.ts';
 export { operations, apiVersion, type OperationSpec } from './generated/operations.ts';
 export type * from './generated/types.ts';

@@ -43,6 +43,35 @@ t.test('ifMatch is sent as If-Match; 204 resolves to undefined', async (t) => {
   t.equal(s.requests[0]?.method, 'DELETE');
 });
 
+t.test('ifMatch takes a version number and sends it as the quoted ETag', async (t) => {
+  const s = await startServer(json(200, task, { etag: '"4"' }));
+  t.teardown(s.close);
+  const tb = new Taskboard({ baseUrl: s.url, token: 't' });
+  await tb.tasks.replace(task.id, { title: 'x' }, { ifMatch: 3 });
+  await tb.tasks.delete(task.id, { ifMatch: 0 });
+  const { etag } = await tb.tasks.get(task.id).withResponse();
+  await tb.tasks.delete(task.id, { ifMatch: etag });
+  t.same(
+    s.requests.map((r) => r.headers['if-match']),
+    ['"3"', '"0"', undefined, '"4"'],
+  );
+});
+
+t.test('an ifMatch that is not an entity tag throws before anything is sent', async (t) => {
+  const s = await startServer(json(204, undefined));
+  t.teardown(s.close);
+  const tb = new Taskboard({ baseUrl: s.url, token: 't' });
+  // The types refuse all of these (test/fixtures/type-checks.ts); JavaScript callers get this error
+  // instead of a 412 that reads like someone else's write.
+  for (const ifMatch of ['3', 'W/"3"', '', '"3', 1.5, -1, Number.NaN] as unknown as number[]) {
+    await t.rejects(tb.tasks.delete(task.id, { ifMatch }), {
+      name: 'TaskboardError',
+      message: /`ifMatch` must be an ETag such as '"3"' or a version number/,
+    });
+  }
+  t.equal(s.requests.length, 0);
+});
+
 t.test('every resource method hits its operation', async (t) => {
   const s = await startServer((req, res) => {
     const list = req.method === 'GET' && /\/(projects|members|tasks)(\?|$)/.test(req.url);
@@ -175,6 +204,8 @@ t.test('request() is the typed escape hatch; misuse fails with TaskboardError', 
   const got = await tb.request('getTask', { params: { taskId: task.id } });
   t.equal(got.title, task.title);
   await t.rejects(tb.request('getTask', { params: { taskId: '' } }), TaskboardError);
+  // Types reject this (test/fixtures/type-checks.ts); JavaScript callers still get a clear error.
+  // @ts-expect-error getTask needs its taskId
   await t.rejects(tb.request('getTask'), { message: /Missing path parameter `taskId`/ });
   t.throws(() => new Taskboard({ baseUrl: '' }), TaskboardError);
 });

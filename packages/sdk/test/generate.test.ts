@@ -180,6 +180,120 @@ t.test('parameters: $ref, path-level sharing, anonymous security, idempotency he
   t.end();
 });
 
+t.test('resource methods carry JSDoc from the contract', (t) => {
+  const problem = (description: string) => ({
+    description,
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  });
+  const common = { '400': problem('Bad'), '401': problem('No token') };
+  const { files } = generate(
+    doc({
+      security: [{ bearerAuth: [] }],
+      components: {
+        schemas: {
+          Problem: { type: 'object', properties: { type: { type: 'string', enum: ['/problems/a'] } } },
+          Gadget: { type: 'object', properties: { id: { type: 'string' } } },
+        },
+      },
+      paths: {
+        '/gadgets': {
+          get: {
+            operationId: 'listGadgets',
+            summary: 'Gadgets, oldest first',
+            parameters: [{ name: 'cursor', in: 'query', schema: { type: 'string' } }],
+            responses: {
+              '200': {
+                content: {
+                  'application/json': {
+                    schema: {
+                      type: 'object',
+                      properties: {
+                        items: { type: 'array', items: { $ref: '#/components/schemas/Gadget' } },
+                        nextCursor: { type: ['string', 'null'] },
+                      },
+                    },
+                  },
+                },
+              },
+              ...common,
+            },
+          },
+        },
+        '/gadgets/{gadgetId}': {
+          put: {
+            operationId: 'replaceGadget',
+            summary: 'Replace a gadget.',
+            description: 'Line one.\nA */ in the text stays inside the comment.',
+            deprecated: true,
+            parameters: [{ name: 'gadgetId', in: 'path', description: 'The gadget.', schema: { type: 'string' } }],
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Gadget' } } },
+            },
+            responses: {
+              '200': { content: { 'application/json': { schema: { $ref: '#/components/schemas/Gadget' } } } },
+              '404': problem('No such gadget.'),
+              '412': problem('Stale.'),
+              '415': problem('Not JSON.'),
+              ...common,
+            },
+          },
+        },
+        '/health/gadget': {
+          get: { operationId: 'getGadgetHealth', security: [], responses: { '503': problem('Default Response') } },
+        },
+      },
+    }),
+  );
+  const resources = files['src/generated/resources.ts'] ?? '';
+  t.match(
+    resources,
+    [
+      '  /**',
+      '   * Replace a gadget.',
+      '   *',
+      '   * Line one.',
+      '   * A *\\/ in the text stays inside the comment.',
+      '   *',
+      '   * `PUT /gadgets/{gadgetId}` (operationId `replaceGadget`); sends the bearer token.',
+      '   * @param gadgetId The gadget.',
+      '   * @throws {NotFoundError} 404: No such gadget.',
+      '   * @throws {PreconditionFailedError} 412: Stale.',
+      '   * @throws {APIError} 415: Not JSON.',
+      '   * @deprecated',
+      '   */',
+      '  replace(gadgetId: string, body: T.ReplaceGadgetBody, options?: RequestOptions): APIPromise<T.ReplaceGadgetResponse> {',
+      "    return this.client.request('replaceGadget', { params: { gadgetId }, body }, options);",
+    ].join('\n'),
+    'summary, description, path, auth, params, errors beyond the common ones, deprecation',
+  );
+  t.match(
+    resources,
+    [
+      '  /**',
+      '   * Gadgets, oldest first.',
+      '   *',
+      '   * `GET /gadgets` (operationId `listGadgets`); sends the bearer token.',
+      '   */',
+      "  list(query?: T.ListGadgetsQuery, options?: RequestOptions): PageIterator<T.ListGadgetsResponse['items'][number]> {",
+      "    return this.client.list('listGadgets', { query }, options);",
+    ].join('\n'),
+    'a cursor-paginated list returns a PageIterator; 400 and 401 are common to every secured operation',
+  );
+  t.match(
+    resources,
+    '   * `GET /health/gadget` (operationId `getGadgetHealth`); no token needed.\n   * @throws {InternalServerError} 503\n   */',
+    'an anonymous operation lists all its errors; the placeholder description is dropped',
+  );
+  t.match(resources, 'export class GadgetsAPI extends Resource {');
+  t.notMatch(resources, /\*\/ in the text/, 'contract text cannot close the comment early');
+  t.throws(
+    () => generate(doc({ paths: { '/x': { get: { operationId: 'ping' } } } })),
+    /operationId ping names no resource/,
+  );
+  t.end();
+});
+
 t.test('sdkMethod follows <verb><Resource> and the overrides', (t) => {
   t.equal(sdkMethod({ id: 'listProjectMembers' }), 'projects.members.list');
   t.equal(sdkMethod({ id: 'getMe' }), 'me.get');

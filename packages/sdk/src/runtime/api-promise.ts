@@ -1,8 +1,14 @@
+/**
+ * An entity tag as the API sends it in `ETag`: the resource's version, quoted (`"3"`). The quotes
+ * are part of the tag, so a bare `'3'` is not one.
+ */
+export type ETag = `"${number}"`;
+
 /** A successful call with its response metadata. */
 export interface APIResult<T> {
   data: T;
   /** The `ETag` response header (e.g. `"3"`), to pass back as `ifMatch`. Undefined if absent. */
-  etag: string | undefined;
+  etag: ETag | undefined;
   /** The `x-request-id` response header. */
   requestId: string | undefined;
   status: number;

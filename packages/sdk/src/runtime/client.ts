@@ -1,6 +1,6 @@
 import { operations, type OperationSpec } from '../generated/operations.ts';
 import type { OperationId, Operations } from '../generated/types.ts';
-import { APIPromise, type APIResult } from './api-promise.ts';
+import { APIPromise, type APIResult, type ETag } from './api-promise.ts';
 import {
   APIConnectionError,
   APIError,
@@ -8,8 +8,8 @@ import {
   APIUserAbortError,
   TaskboardError,
   errorFor,
-  type ProblemDetails,
 } from './errors.ts';
+import type { Problem } from '../generated/types.ts';
 import { PageIterator } from './pagination.ts';
 
 /** Any `fetch`-compatible function (browser, Node, undici, a test double, an instrumented wrapper). */
@@ -53,10 +53,13 @@ export interface ClientOptions {
   fetch?: Fetch;
   /** Sent with every request. */
   headers?: Record<string, string>;
-  /** Called before each attempt (including retries). */
-  onRequest?: (event: RequestEvent) => void | Promise<void>;
-  /** Called after each attempt, successful or not. */
-  onResponse?: (event: ResponseEvent) => void | Promise<void>;
+  /**
+   * Called before each attempt (including retries). A returned promise is awaited; any other
+   * return value is ignored, so `(e) => log.info(e)` type-checks whatever `log.info` returns.
+   */
+  onRequest?: (event: RequestEvent) => unknown;
+  /** Called after each attempt, successful or not. Returns like `onRequest`. */
+  onResponse?: (event: ResponseEvent) => unknown;
 }
 
 export interface RequestOptions {
@@ -68,15 +71,48 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** For POSTs: your own key instead of a generated one (e.g. to retry a call across page reloads). */
   idempotencyKey?: string;
-  /** Sent as `If-Match`: the `etag` of the version you read. */
-  ifMatch?: string;
+  /**
+   * Sent as `If-Match`: the `etag` a response gave you (`'"3"'`), or the resource's `version`
+   * (`3`, sent as `"3"`). A bare `'3'` is not an entity tag and the API would answer 412, so it
+   * does not type-check (and throws before sending, for JavaScript callers).
+   */
+  ifMatch?: ETag | number;
 }
 
-/** Path params, query and body for an operation, typed from the OpenAPI document. */
-export interface RequestArgs<K extends OperationId> {
-  params?: Operations[K]['params'];
-  query?: Operations[K]['query'];
-  body?: Operations[K]['body'];
+/**
+ * One part of a request: forbidden when the operation has none (`never`), optional when it may be
+ * omitted (an optional body is `X | undefined`; params or a query whose fields are all optional
+ * accept `{}`), required otherwise.
+ */
+type Part<N extends string, T> = [T] extends [never]
+  ? { [P in N]?: never }
+  : undefined extends T
+    ? { [P in N]?: T }
+    : object extends T
+      ? { [P in N]?: T }
+      : { [P in N]: T };
+/** Shows the merged object (not the intersection) in editor hovers and error messages. */
+type Flatten<T> = T extends infer O ? { [P in keyof O]: O[P] } : never;
+
+/**
+ * Path params, query and body for an operation, typed from the OpenAPI document: an operation with
+ * path parameters requires them, one without rejects `params`.
+ */
+export type RequestArgs<K extends OperationId> = Flatten<
+  Part<'params', Operations[K]['params']> & Part<'query', Operations[K]['query']> & Part<'body', Operations[K]['body']>
+>;
+
+/** `(args, options?)`, with `args` optional only when the operation needs nothing in it. */
+export type RequestParameters<K extends OperationId> =
+  object extends RequestArgs<K>
+    ? [args?: RequestArgs<K>, options?: RequestOptions]
+    : [args: RequestArgs<K>, options?: RequestOptions];
+
+/** What #send reads from any operation's args. */
+interface AnyArgs {
+  params?: object;
+  query?: object;
+  body?: unknown;
 }
 
 type ListResponse<T> = { items: T[]; nextCursor: string | null };
@@ -162,22 +198,18 @@ export class TaskboardClient {
   /** Calls any operation by its operationId: the typed escape hatch under the resource methods. */
   request<K extends OperationId>(
     operationId: K,
-    args: RequestArgs<K> = {},
-    options: RequestOptions = {},
+    ...[args, options]: RequestParameters<K>
   ): APIPromise<Operations[K]['response']> {
-    return new APIPromise(this.#send(operationId, args, options));
+    return new APIPromise(this.#send(operationId, args ?? {}, options ?? {}));
   }
 
   /** A lazy iterator over a cursor-paginated list operation. */
-  list<K extends OperationId>(
-    operationId: K,
-    args: RequestArgs<K> = {},
-    options: RequestOptions = {},
-  ): PageIterator<ItemOf<K>> {
-    const query = (args.query ?? {}) as { cursor?: string };
+  list<K extends OperationId>(operationId: K, ...[args, options]: RequestParameters<K>): PageIterator<ItemOf<K>> {
+    const all: AnyArgs = args ?? {};
+    const query = (all.query ?? {}) as { cursor?: string };
     return new PageIterator<ItemOf<K>>(
       (cursor) =>
-        this.#send(operationId, { ...args, query: { ...query, cursor } }, options) as Promise<
+        this.#send(operationId, { ...all, query: { ...query, cursor } }, options ?? {}) as Promise<
           APIResult<ListResponse<ItemOf<K>>>
         >,
       query.cursor,
@@ -186,7 +218,7 @@ export class TaskboardClient {
 
   async #send<K extends OperationId>(
     operationId: K,
-    args: RequestArgs<K>,
+    args: AnyArgs,
     options: RequestOptions,
   ): Promise<APIResult<Operations[K]['response']>> {
     const op: OperationSpec = operations[operationId];
@@ -199,6 +231,12 @@ export class TaskboardClient {
     const idempotencyKey = op.idempotencyKey ? (options.idempotencyKey ?? uuid()) : undefined;
     const retryable = op.method !== 'POST' && op.method !== 'PATCH' ? true : idempotencyKey !== undefined;
     const body = args.body === undefined ? undefined : JSON.stringify(args.body);
+    const ifMatch = typeof options.ifMatch === 'number' ? `"${options.ifMatch}"` : options.ifMatch;
+    // The API compares entity tags, quotes included: a bare '3' would be a 412 that looks like a
+    // lost race. Catch it here for callers the type checker cannot help (JavaScript, `as` casts).
+    if (ifMatch !== undefined && !/^"\d+"$/.test(ifMatch)) {
+      throw new TaskboardError(`\`ifMatch\` must be an ETag such as '"3"' or a version number, not ${ifMatch}`);
+    }
 
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new APIUserAbortError(signal.reason);
@@ -208,7 +246,7 @@ export class TaskboardClient {
       };
       if (body !== undefined) headers['content-type'] = 'application/json';
       if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
-      if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch;
+      if (ifMatch) headers['if-match'] = ifMatch;
       if (op.auth && token) {
         const value = await abortable(typeof token === 'function' ? token() : token, signal);
         if (value) headers['authorization'] = `Bearer ${value}`;
@@ -274,7 +312,7 @@ export class TaskboardClient {
         }
         return {
           data,
-          etag: response.headers.get('etag') ?? undefined,
+          etag: (response.headers.get('etag') ?? undefined) as ETag | undefined,
           requestId,
           status: response.status,
           headers: response.headers,
@@ -289,10 +327,10 @@ export class TaskboardClient {
   }
 
   #error(response: Response, text: string, requestId: string | undefined): APIError {
-    let problem: ProblemDetails | undefined;
+    let problem: Problem | undefined;
     try {
       const parsed: unknown = JSON.parse(text);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) problem = parsed as ProblemDetails;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) problem = parsed as Problem;
     } catch {
       // Not JSON (e.g. an HTML page from a proxy): keep a snippet in the message instead.
     }
@@ -300,7 +338,7 @@ export class TaskboardClient {
     return errorFor(response.status, problem, requestId ?? problem?.requestId, response.headers, message);
   }
 
-  #url(path: string, args: RequestArgs<OperationId>): string {
+  #url(path: string, args: AnyArgs): string {
     const params = (args.params ?? {}) as Record<string, string>;
     const filled = path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
       const value = params[name];

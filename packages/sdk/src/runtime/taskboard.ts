@@ -1,5 +1,5 @@
 import { TaskboardClient, type ClientOptions } from './client.ts';
-import { HealthAPI, MeAPI, ProjectsAPI, TasksAPI } from './resources.ts';
+import { HealthAPI, MeAPI, ProjectsAPI, TasksAPI } from '../generated/resources.ts';
 
 /**
  * The Taskboard API client.
