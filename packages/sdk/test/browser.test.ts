@@ -40,6 +40,7 @@ interface ScenarioConfig {
 
 interface ErrorSummary {
   name: string;
+  message: string;
   status: number | undefined;
   requestId: string | undefined;
   isTaskboardError: boolean;
@@ -165,6 +166,12 @@ t.test('the bundled SDK works in Chromium against the API on another origin', { 
     result.blocked,
     { name: 'APIConnectionError', isConnectionError: true, status: undefined },
     'a refused origin cannot read the response',
+  );
+  t.equal(
+    result.blocked?.message,
+    `Connection error: the request to ${new URL(blocked.url).origin} failed before a response. In a browser ` +
+      `this is usually CORS: is ${site.origin} allowed by the API (CORS_ORIGINS)? Otherwise the API is down or unreachable.`,
+    'the message says it is probably CORS and names both origins',
   );
 
   // What the page created is really in the API, seen from Node with alice's token.

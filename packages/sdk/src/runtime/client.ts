@@ -10,6 +10,7 @@ import {
   errorFor,
 } from './errors.ts';
 import type { Problem } from '../generated/types.ts';
+import { connectionHint } from './connection-hint.ts';
 import { PageIterator } from './pagination.ts';
 
 /** Any `fetch`-compatible function (browser, Node, undici, a test double, an instrumented wrapper). */
@@ -277,7 +278,7 @@ export class TaskboardClient {
           ? new APIUserAbortError(signal.reason)
           : timedOut
             ? new APITimeoutError()
-            : new APIConnectionError(undefined, cause);
+            : new APIConnectionError(connectionHint(url, cause), cause);
       } finally {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
