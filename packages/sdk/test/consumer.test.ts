@@ -4,7 +4,7 @@
  * types), then import it at runtime.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
@@ -44,6 +44,26 @@ export async function demo(projectId: string): Promise<string[]> {
 }
 `;
 
+// A consumer's tests with @taskboard/sdk/testing: typed mocks, and mistakes the types must catch.
+const testingConsumer = `
+import { HttpResponse } from 'msw';
+import type { Task } from '@taskboard/sdk';
+import { createMockHandlers, pageFactory, problemResponse, taskFactory, type MockHandlers } from '@taskboard/sdk/testing';
+
+const mock: MockHandlers = createMockHandlers({ baseUrl: 'https://api.test' });
+export const handlers = [
+  mock.getTask(({ params }) => taskFactory({ id: params.taskId })),
+  mock.listTasks(({ params }) => pageFactory(() => taskFactory({ projectId: params.projectId }), 2)),
+  mock.createTask(({ body }): Task => taskFactory(body)),
+  mock.deleteTask(() => problemResponse(404)),
+  mock.getTask(() => HttpResponse.json(taskFactory(), { headers: { etag: '"2"' } })),
+  // @ts-expect-error getTask has no projectId parameter
+  mock.getTask(({ params }) => taskFactory({ id: params.projectId })),
+  // @ts-expect-error getTask answers a Task, not a page
+  mock.getTask(() => pageFactory([taskFactory()])),
+];
+`;
+
 t.test('npm pack → install → tsc --strict → import', (t) => {
   // Build and pack from a staging copy, not the package folder: a parallel `nx build` may be
   // writing dist/ at the same time.
@@ -63,6 +83,10 @@ t.test('npm pack → install → tsc --strict → import', (t) => {
     .filter(Boolean)
     .sort();
   t.ok(listing.includes('package/dist/index.js') && listing.includes('package/dist/index.d.ts'), 'ships dist');
+  t.ok(
+    listing.includes('package/dist/testing/index.js') && listing.includes('package/dist/testing/index.d.ts'),
+    'ships the testing entry',
+  );
   t.notOk(
     listing.some((f) => /\/(src|test|scripts)\//.test(f)),
     'ships only dist',
@@ -105,5 +129,39 @@ t.test('npm pack → install → tsc --strict → import', (t) => {
     out = `${String(err)}\n${String((err as { stderr?: string }).stderr)}`;
   }
   t.match(out, /^function function \d+$/, 'the installed package imports at runtime');
+
+  // @taskboard/sdk/testing needs msw (an optional peer): link the workspace's copy, whose own
+  // dependencies resolve from its real path, then compile the consumer's mocks and run one.
+  symlinkSync(realpathSync(join(root, 'node_modules/msw')), join(dir, 'node_modules/msw'), 'dir');
+  writeFileSync(join(dir, 'testing.ts'), testingConsumer);
+  writeFileSync(
+    join(dir, 'tsconfig.testing.json'),
+    JSON.stringify({ extends: './tsconfig.json', files: ['testing.ts'] }),
+  );
+  let testingTscOutput = '';
+  try {
+    run(join(bin, 'tsc'), ['-p', 'tsconfig.testing.json'], dir);
+  } catch (err) {
+    testingTscOutput = String((err as { stdout?: string }).stdout);
+  }
+  t.equal(testingTscOutput, '', 'typed mocks from @taskboard/sdk/testing compile, and the wrong ones fail');
+  const testingProbe = [
+    `const { setupServer } = await import('msw/node');`,
+    `const { Taskboard } = await import('@taskboard/sdk');`,
+    `const { createMockHandlers, taskFactory } = await import('@taskboard/sdk/testing');`,
+    `const mock = createMockHandlers({ baseUrl: 'https://api.test' });`,
+    `const server = setupServer(mock.getTask(({ params }) => taskFactory({ id: params.taskId, title: 'mocked' })));`,
+    `server.listen({ onUnhandledFrame: 'error' });`,
+    `const { data, etag } = await new Taskboard({ baseUrl: 'https://api.test' }).tasks.get('t-1').withResponse();`,
+    `server.close();`,
+    `console.log([data.id, data.title, etag].join(' '));`,
+  ].join('\n');
+  let testingOut: string;
+  try {
+    testingOut = run(process.execPath, ['--input-type=module', '-e', testingProbe], dir).trim();
+  } catch (err) {
+    testingOut = `${String(err)}\n${String((err as { stderr?: string }).stderr)}`;
+  }
+  t.equal(testingOut, 't-1 mocked "1"', 'the installed testing entry mocks the API for the installed client');
   t.end();
 });
