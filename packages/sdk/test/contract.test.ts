@@ -217,7 +217,13 @@ t.test('tasks: create, get, replace with ifMatch, delete; list across pages and 
   t.match(stale, { status: 412, requestId: /\S/ });
 
   t.ok((await rejection(alice.tasks.delete(first.id, { ifMatch: '"1"' }))) instanceof PreconditionFailedError);
-  t.equal((await alice.tasks.delete(first.id, { ifMatch: replaced.etag }).withResponse()).status, 204);
+  // The version number is the ETag's content: the API accepts it as the quoted tag the SDK sends.
+  t.ok((await rejection(alice.tasks.delete(first.id, { ifMatch: 1 }))) instanceof PreconditionFailedError);
+  const byVersion = await alice.tasks
+    .replace(first.id, { title: 'one, by version', status: 'in_progress' }, { ifMatch: replaced.data.version })
+    .withResponse();
+  t.match(byVersion, { etag: '"3"', data: { title: 'one, by version', version: 3 } });
+  t.equal((await alice.tasks.delete(first.id, { ifMatch: byVersion.etag }).withResponse()).status, 204);
   t.ok((await rejection(alice.tasks.get(first.id))) instanceof NotFoundError);
   t.equal((await collect(alice.tasks.list(project.id))).length, 4);
 });
