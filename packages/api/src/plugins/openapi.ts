@@ -2,9 +2,11 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { CONTRACT_VERSION } from '../contract-version.ts';
 import { CORS_EXTENSION, CORS_POLICY } from '../http/cors-policy.ts';
 
-export const API_VERSION = '1.0.0';
+/** `info.version`: moves with @taskboard/sdk releases (see ../contract-version.ts). */
+export const API_VERSION = CONTRACT_VERSION;
 
 /**
  * OpenAPI 3.1 from the route schemas. Shared models keep their $id as component names,
