@@ -294,6 +294,38 @@ t.test('resource methods carry JSDoc from the contract', (t) => {
   t.end();
 });
 
+t.test('an optional request body stays optional in Operations and on the resource method', (t) => {
+  const body = (required: boolean) => ({
+    required,
+    content: { 'application/json': { schema: { type: 'object', properties: { n: { type: 'integer' } } } } },
+  });
+  const { files } = generate(
+    doc({
+      paths: {
+        '/knobs': { post: { operationId: 'createKnob', requestBody: body(false) } },
+        '/knobs/{knobId}': {
+          put: {
+            operationId: 'replaceKnob',
+            parameters: [{ name: 'knobId', in: 'path', schema: { type: 'integer' } }],
+            requestBody: body(true),
+          },
+        },
+      },
+    }),
+  );
+  const types = files['src/generated/types.ts'] ?? '';
+  const resources = files['src/generated/resources.ts'] ?? '';
+  t.match(types, 'createKnob: {\n    params: never;\n    query: never;\n    body: CreateKnobBody | undefined;');
+  t.match(types, 'replaceKnob: {\n    params: ReplaceKnobParams;\n    query: never;\n    body: ReplaceKnobBody;');
+  t.match(resources, 'create(body?: T.CreateKnobBody, options?: RequestOptions): APIPromise<void> {');
+  t.match(
+    resources,
+    "replace(knobId: T.ReplaceKnobParams['knobId'], body: T.ReplaceKnobBody, options?: RequestOptions)",
+    'a non-string path parameter keeps its contract type',
+  );
+  t.end();
+});
+
 t.test('sdkMethod follows <verb><Resource> and the overrides', (t) => {
   t.equal(sdkMethod({ id: 'listProjectMembers' }), 'projects.members.list');
   t.equal(sdkMethod({ id: 'getMe' }), 'me.get');
