@@ -84,6 +84,7 @@ t.test('every resource method hits its operation', async (t) => {
   await tb.me.get();
   await tb.health.live();
   await tb.health.ready();
+  await tb.health.serving();
   await tb.projects.list({ limit: 5 }).firstPage();
   await tb.projects.create({ name: 'n' });
   await tb.projects.get(p);
@@ -91,6 +92,7 @@ t.test('every resource method hits its operation', async (t) => {
   await tb.projects.delete(p, { ifMatch: '"2"' });
   await tb.projects.members.list(p).firstPage();
   await tb.projects.members.add(p, { userId: 'u1' });
+  await tb.projects.members.get(p, 'u1');
   await tb.projects.members.remove(p, 'u 1');
   await tb.tasks.list(p, { status: 'done' }).firstPage();
   await tb.tasks.create(p, { title: 'x' });
@@ -103,6 +105,7 @@ t.test('every resource method hits its operation', async (t) => {
       'GET /v1/me',
       'GET /health/live',
       'GET /health/ready',
+      'GET /health/serving',
       'GET /v1/projects?limit=5',
       'POST /v1/projects',
       'GET /v1/projects/p1',
@@ -110,6 +113,7 @@ t.test('every resource method hits its operation', async (t) => {
       'DELETE /v1/projects/p1',
       'GET /v1/projects/p1/members',
       'POST /v1/projects/p1/members',
+      'GET /v1/projects/p1/members/u1',
       'DELETE /v1/projects/p1/members/u%201',
       'GET /v1/projects/p1/tasks?status=done',
       'POST /v1/projects/p1/tasks',
