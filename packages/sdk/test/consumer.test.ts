@@ -75,7 +75,9 @@ t.test('npm pack → install → tsc --strict → import', (t) => {
   });
   run(join(bin, 'tsc'), ['-p', 'tsconfig.build.json', '--outDir', join(stage, 'dist')], root);
   for (const file of ['package.json', 'README.md']) copyFileSync(join(root, file), join(stage, file));
-  run('npm', ['pack', '--silent', '--pack-destination', dir], stage);
+  // --ignore-scripts: dist is built just above; the package's prepack (build + check-pack) needs the
+  // sources and scripts the staging copy does not have.
+  run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], stage);
   const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
   t.ok(tarball, 'npm pack produced a tarball');
   const listing = run('tar', ['-tzf', join(dir, tarball ?? '')], dir)
