@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
+import YAML from 'yaml';
 import { CONTRACT_VERSION } from '../../api/src/contract-version.ts';
 import { missingFiles, promisedFiles } from '../scripts/check-pack.ts';
 import { generateOpenApiTypes, OUTPUT, packageRoot, type Document } from '../scripts/generate-openapi-types.ts';
@@ -131,4 +132,44 @@ t.test('npm pack builds the SDK and ships dist, the contract and its types', asy
     spec,
     'the shipped document is the contract',
   );
+});
+
+t.test('release.yml publishes on the tags nx release makes, with provenance and least privilege', (t) => {
+  // Provenance needs `id-token: write` in the publishing job, a GitHub-hosted runner and
+  // `--provenance` (NPM_CONFIG_PROVENANCE is npm's environment form of that flag):
+  //   https://docs.npmjs.com/generating-provenance-statements#publishing-packages-with-provenance-via-github-actions
+  // Permissions per job, everything unlisted is none:
+  //   https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/controlling-permissions-for-github_token
+  const root = join(packageRoot, '../..');
+  const workflow = YAML.parse(readFileSync(join(root, '.github/workflows/release.yml'), 'utf8')) as {
+    on: { push: { tags: string[] } };
+    permissions: Record<string, string>;
+    jobs: Record<
+      string,
+      {
+        'runs-on': string;
+        needs?: string;
+        permissions: Record<string, string>;
+        steps: { run?: string; env?: Record<string, string> }[];
+      }
+    >;
+  };
+  const nx = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8')) as {
+    release: { releaseTag: { pattern: string } };
+  };
+  t.same(
+    workflow.on.push.tags,
+    [nx.release.releaseTag.pattern.replace('{version}', '*')],
+    'the tag nx release creates',
+  );
+  t.same(workflow.permissions, {}, 'no default permissions');
+  t.same(workflow.jobs['verify']?.permissions, { contents: 'read' });
+  const publish = workflow.jobs['publish'];
+  t.same(publish?.permissions, { contents: 'read', 'id-token': 'write' });
+  t.equal(publish?.needs, 'verify');
+  t.equal(publish?.['runs-on'], 'ubuntu-latest');
+  const step = publish?.steps.find((s) => s.run?.includes('nx release publish'));
+  t.match(step?.run, /^npx nx release publish --projects=@taskboard\/sdk --registry=https:\/\/registry\.npmjs\.org$/);
+  t.equal(step?.env?.['NPM_CONFIG_PROVENANCE'], 'true');
+  t.end();
 });
