@@ -101,6 +101,11 @@ t.test('published to a registry, installed, built with Vite and run in Chromium'
   const dist = join(app, 'dist');
   const site = await serveStatic(dist);
   t.teardown(site.close);
+  // Chromium starts meanwhile (it is needed last); closed at teardown whether or not it gets used.
+  const skipBrowser = chromiumSkip();
+  const launching = skipBrowser ? undefined : launchChromium();
+  launching?.catch(() => undefined); // its error is reported where it is awaited
+  t.teardown(async () => (await launching?.catch(() => undefined))?.close());
 
   // The registry, the API and the SDK build are independent: they start together.
   const env = isolatedEnv(home);
@@ -168,9 +173,9 @@ t.test('published to a registry, installed, built with Vite and run in Chromium'
   t.match(bundle, 'PreconditionFailedError', 'the SDK is bundled into the app');
   t.notMatch(bundle, '@taskboard/sdk', 'no bare import is left for the browser');
 
-  await t.test('the built app in Chromium', { skip: chromiumSkip() }, async (t) => {
-    const browser = await launchChromium();
-    t.teardown(browser.close);
+  await t.test('the built app in Chromium', { skip: skipBrowser }, async (t) => {
+    if (!launching) throw new Error('unreachable: not skipped, so Chromium was launched');
+    const browser = await launching;
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     const consoleLines: string[] = [];
     page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
@@ -231,4 +236,19 @@ t.test('published to a registry, installed, built with Vite and run in Chromium'
     t.match(tasks[0], { title: 'one, renamed', version: 2 }, 'the replace landed, the stale one did not');
     t.equal(tasks.length, 5, 'the invalid task was not created');
   });
+
+  await registry.close();
+  await t.rejects(fetch(new URL('-/ping', registry.url)), 'closing the registry stops its process');
+  await t.rejects(lstat(registry.dir), { code: 'ENOENT' }, 'and removes its storage');
+});
+
+t.test('the browser part is skipped only where Chromium is missing, and never under CI', async (t) => {
+  t.equal(chromiumSkip({}, true), false, 'Chromium installed: runs');
+  t.equal(chromiumSkip({ CI: 'true' }, true), false, 'Chromium installed under CI: runs');
+  t.equal(chromiumSkip({ CI: 'true' }, false), false, 'missing under CI: runs, and fails');
+  t.match(
+    chromiumSkip({}, false),
+    /chromium not found: install Debian's chromium/,
+    'missing elsewhere: skipped, saying why',
+  );
 });

@@ -32,6 +32,9 @@ export function chromiumSkip(env: NodeJS.ProcessEnv = process.env, exists = exis
 
 /** A fresh headless Chromium with an empty profile; closed and removed by the returned `close`. */
 export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: CI must install it (bash .ci/install-chromium.sh) for the browser tests`);
+  }
   const profile = await mkdtemp(join(tmpdir(), 'taskboard-sdk-chromium-'));
   try {
     const context = await chromium.launchPersistentContext(profile, {

@@ -17,7 +17,9 @@ export interface LocalRegistry {
   readonly token: string;
   /** The `.npmrc` line that authenticates npm against this registry. */
   readonly authLine: string;
-  /** Kills the registry and removes its storage. */
+  /** The temp folder with its config, storage and htpasswd. */
+  readonly dir: string;
+  /** Kills the registry and removes its storage; safe to call again. */
   readonly close: () => Promise<void>;
 }
 
@@ -70,7 +72,7 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
     });
     const url = `http://127.0.0.1:${port}/`;
     const token = await addUser(url, 'sdk-publisher', 'publisher-password-1');
-    return { url, token, authLine: `//127.0.0.1:${port}/:_authToken=${token}`, close };
+    return { url, token, authLine: `//127.0.0.1:${port}/:_authToken=${token}`, dir, close };
   } catch (err) {
     await close();
     throw err;
