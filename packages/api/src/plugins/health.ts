@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import { migrationNames } from '../db/migrations.ts';
+import { withExamples } from '../schemas/examples.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -93,7 +94,14 @@ export const healthPlugin = fp(
 
     app.get(
       '/health/live',
-      { schema: { ...common, operationId: 'getLiveness', summary: 'Liveness', response: { 200: HealthSchema } } },
+      {
+        schema: {
+          ...common,
+          operationId: 'getLiveness',
+          summary: 'Liveness',
+          response: { 200: withExamples(HealthSchema, { status: 'ok' }) },
+        },
+      },
       async () => ({ status: 'ok' as const }),
     );
 
@@ -108,7 +116,10 @@ export const healthPlugin = fp(
             'The check the load balancer routes by and the Auto Scaling group replaces instances by. ' +
             'Until readiness has passed once it runs the readiness checks; after that it never touches ' +
             'the database and is never shed, so a database outage or overload does not fail it.',
-          response: { 200: ServingSchema, 503: ServingSchema },
+          response: {
+            200: withExamples(ServingSchema, { status: 'ok', checks: { started: true, draining: false } }),
+            503: withExamples(ServingSchema, { status: 'unavailable', checks: { started: true, draining: true } }),
+          },
         },
       },
       async (request, reply) => {
@@ -125,7 +136,16 @@ export const healthPlugin = fp(
           ...common,
           operationId: 'getReadiness',
           summary: 'Readiness: database reachable and migrations applied',
-          response: { 200: HealthSchema, 503: HealthSchema },
+          response: {
+            200: withExamples(HealthSchema, {
+              status: 'ok',
+              checks: { database: 'ok', migrations: 'ok', draining: false, overloaded: false },
+            }),
+            503: withExamples(HealthSchema, {
+              status: 'unavailable',
+              checks: { database: 'failing', migrations: 'skipped', draining: false, overloaded: false },
+            }),
+          },
         },
       },
       async (request, reply) => {

@@ -23,7 +23,12 @@ export const openapiPlugin = fp(
           description:
             'Projects and tasks. Authenticate with an Amazon Cognito access token: `Authorization: Bearer <token>`. ' +
             'Errors are application/problem+json (RFC 9457). Lists are cursor-paginated. ' +
-            'Responses carry an ETag; PUT and DELETE honour If-Match. POST accepts Idempotency-Key.',
+            'Responses carry an ETag; PUT and DELETE honour If-Match. POST accepts Idempotency-Key.\n\n' +
+            // Swagger UI at /docs renders this as Markdown: how to try the API from this page locally.
+            '**Try it out locally** (`npm start`): run `npm run -s token` in the repository, click **Authorize**, ' +
+            'paste the token and close the dialog. The example bodies work as they are; the example ids do not ' +
+            'exist: replace them with ids from your own responses (create a project first, then use its `id`). ' +
+            'A member must have signed in once (their id is the `id` of `GET /v1/me`); an assignee must be a member.',
         },
         servers: [{ url: '/' }],
         tags: [

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { PROBLEM_TYPES } from '../http/problem.ts';
+import { PROBLEM_EXAMPLES } from './examples.ts';
 
 // The pattern as well as the format: ajv's uuid format also accepts a `urn:uuid:` prefix, which
 // PostgreSQL's uuid type does not.
@@ -39,7 +40,12 @@ export const ProblemSchema = Type.Object(
     requestId: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(FieldErrorSchema)),
   },
-  { $id: 'Problem', title: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' },
+  {
+    $id: 'Problem',
+    title: 'Problem',
+    description: 'RFC 9457 problem details (application/problem+json).',
+    examples: PROBLEM_EXAMPLES,
+  },
 );
 
 export const PageQuery = {

@@ -1,5 +1,14 @@
 import { Type, type Static } from 'typebox';
 import { Timestamp, UserId, Uuid } from './common.ts';
+import {
+  ME_EXAMPLE,
+  MEMBER_EXAMPLE,
+  MEMBER_INPUT_EXAMPLE,
+  PROJECT_EXAMPLE,
+  PROJECT_INPUT_EXAMPLE,
+  TASK_EXAMPLE,
+  TASK_INPUT_EXAMPLE,
+} from './examples.ts';
 
 /** PostgreSQL text cannot hold NUL; reject it as a validation error instead of failing the write. */
 const NO_NUL = '^[^\\u0000]*$';
@@ -25,7 +34,7 @@ export const ProjectInputSchema = Type.Object(
     name: ProjectName,
     description: Type.Optional(ProjectDescription),
   },
-  { $id: 'ProjectInput', title: 'ProjectInput', additionalProperties: false },
+  { $id: 'ProjectInput', title: 'ProjectInput', additionalProperties: false, examples: [PROJECT_INPUT_EXAMPLE] },
 );
 
 export const ProjectSchema = Type.Object(
@@ -43,7 +52,7 @@ export const ProjectSchema = Type.Object(
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
-  { $id: 'Project', title: 'Project', additionalProperties: false },
+  { $id: 'Project', title: 'Project', additionalProperties: false, examples: [PROJECT_EXAMPLE] },
 );
 
 export const MemberSchema = Type.Object(
@@ -53,7 +62,7 @@ export const MemberSchema = Type.Object(
     email: readOnly(Type.Union([Type.String(), Type.Null()])),
     createdAt: Timestamp,
   },
-  { $id: 'Member', title: 'Member', additionalProperties: false },
+  { $id: 'Member', title: 'Member', additionalProperties: false, examples: [MEMBER_EXAMPLE] },
 );
 
 export const MemberInputSchema = Type.Object(
@@ -63,6 +72,7 @@ export const MemberInputSchema = Type.Object(
     title: 'MemberInput',
     additionalProperties: false,
     description: 'Adds a user who has signed in to Taskboard at least once as a member.',
+    examples: [MEMBER_INPUT_EXAMPLE],
   },
 );
 
@@ -88,6 +98,7 @@ export const TaskInputSchema = Type.Object(
     title: 'TaskInput',
     additionalProperties: false,
     description: 'Omitted fields take their defaults: status todo, priority medium, the others null.',
+    examples: [TASK_INPUT_EXAMPLE],
   },
 );
 
@@ -105,7 +116,7 @@ export const TaskSchema = Type.Object(
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
-  { $id: 'Task', title: 'Task', additionalProperties: false },
+  { $id: 'Task', title: 'Task', additionalProperties: false, examples: [TASK_EXAMPLE] },
 );
 
 export const MeSchema = Type.Object(
@@ -115,7 +126,7 @@ export const MeSchema = Type.Object(
     groups: readOnly(Type.Array(Type.String(), { description: 'Cognito groups from the token.' })),
     createdAt: Timestamp,
   },
-  { $id: 'Me', title: 'Me', additionalProperties: false },
+  { $id: 'Me', title: 'Me', additionalProperties: false, examples: [ME_EXAMPLE] },
 );
 
 export type ProjectInput = Static<typeof ProjectInputSchema>;

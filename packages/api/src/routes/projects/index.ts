@@ -12,11 +12,22 @@ import {
   Uuid,
   type PageQueryType,
 } from '../../schemas/common.ts';
+import {
+  EXAMPLE_MEMBER_ID,
+  EXAMPLE_PROJECT_ID,
+  MEMBER_EXAMPLE,
+  pageExample,
+  PROJECT_EXAMPLE,
+  withExamples,
+} from '../../schemas/examples.ts';
 import type { MemberInput, ProjectInput } from '../../schemas/resources.ts';
 import { createIdempotently, ifMatchVersions, secured, sendVersioned } from '../route-helpers.ts';
 
-const ProjectParams = Type.Object({ projectId: Uuid });
-const MemberParams = Type.Object({ projectId: Uuid, userId: UserId });
+const ProjectParams = Type.Object({ projectId: withExamples(Uuid, EXAMPLE_PROJECT_ID) });
+const MemberParams = Type.Object({
+  projectId: withExamples(Uuid, EXAMPLE_PROJECT_ID),
+  userId: withExamples(UserId, EXAMPLE_MEMBER_ID),
+});
 const { 403: e403, 404: e404, 409: e409, 412: e412, 413: e413, 415: e415, 422: e422 } = errorResponses;
 
 export async function projectRoutes(app: FastifyInstance): Promise<void> {
@@ -31,7 +42,10 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Projects the caller owns or belongs to (all projects for admins)',
         security: secured,
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
-        response: { 200: PageOf(Type.Ref('Project'), 'ProjectPage'), ...commonErrors },
+        response: {
+          200: withExamples(PageOf(Type.Ref('Project'), 'ProjectPage'), pageExample(PROJECT_EXAMPLE)),
+          ...commonErrors,
+        },
       },
     },
     async (request) =>
@@ -128,7 +142,11 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
         security: secured,
         params: ProjectParams,
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
-        response: { 200: PageOf(Type.Ref('Member'), 'MemberPage'), ...commonErrors, 404: e404 },
+        response: {
+          200: withExamples(PageOf(Type.Ref('Member'), 'MemberPage'), pageExample(MEMBER_EXAMPLE)),
+          ...commonErrors,
+          404: e404,
+        },
       },
     },
     async (request) =>

@@ -11,11 +11,18 @@ import {
   UserId,
   Uuid,
 } from '../../schemas/common.ts';
+import {
+  EXAMPLE_PROJECT_ID,
+  EXAMPLE_TASK_ID,
+  pageExample,
+  TASK_EXAMPLE,
+  withExamples,
+} from '../../schemas/examples.ts';
 import { TaskStatusSchema, type TaskInput, type TaskStatus } from '../../schemas/resources.ts';
 import { createIdempotently, ifMatchVersions, secured, sendVersioned } from '../route-helpers.ts';
 
-const ProjectParams = Type.Object({ projectId: Uuid });
-const TaskParams = Type.Object({ taskId: Uuid });
+const ProjectParams = Type.Object({ projectId: withExamples(Uuid, EXAMPLE_PROJECT_ID) });
+const TaskParams = Type.Object({ taskId: withExamples(Uuid, EXAMPLE_TASK_ID) });
 const { 403: e403, 404: e404, 412: e412, 413: e413, 415: e415, 422: e422 } = errorResponses;
 
 interface TaskListQuerystring {
@@ -45,7 +52,11 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
           },
           { additionalProperties: false },
         ),
-        response: { 200: PageOf(Type.Ref('Task'), 'TaskPage'), ...commonErrors, 404: e404 },
+        response: {
+          200: withExamples(PageOf(Type.Ref('Task'), 'TaskPage'), pageExample(TASK_EXAMPLE)),
+          ...commonErrors,
+          404: e404,
+        },
       },
     },
     async (request) => {
