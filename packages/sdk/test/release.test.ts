@@ -7,6 +7,7 @@ import t from 'tap';
 import YAML from 'yaml';
 import { CONTRACT_VERSION } from '../../api/src/contract-version.ts';
 import { missingFiles, promisedFiles } from '../scripts/check-pack.ts';
+import { CONTRACT_VERSION_FILE, withContractChanges, withContractVersion } from '../scripts/release-files.ts';
 import { generateOpenApiTypes, OUTPUT, packageRoot, type Document } from '../scripts/generate-openapi-types.ts';
 import { apiVersion } from '../src/generated/operations.ts';
 
@@ -171,5 +172,26 @@ t.test('release.yml publishes on the tags nx release makes, with provenance and 
   const step = publish?.steps.find((s) => s.run?.includes('nx release publish'));
   t.match(step?.run, /^npx nx release publish --projects=@taskboard\/sdk --registry=https:\/\/registry\.npmjs\.org$/);
   t.equal(step?.env?.['NPM_CONFIG_PROVENANCE'], 'true');
+  t.end();
+});
+
+t.test('the release rewrites the contract version and puts the contract changes under the new entry', (t) => {
+  const source = readFileSync(join(packageRoot, '..', CONTRACT_VERSION_FILE.replace('packages/', '')), 'utf8');
+  t.match(withContractVersion(source, '2.0.0'), /^export const CONTRACT_VERSION = '2\.0\.0';$/m);
+  t.throws(() => withContractVersion('nothing here', '2.0.0'), /no CONTRACT_VERSION line/);
+
+  // The heading nx release changelog writes for a new file, then for later entries.
+  const first = '# 2.0.0 (2026-12-01)\n\n### ⚠️  Breaking Changes\n\n- Remove GET /v1/legacy.';
+  const section = '### API contract changes\n\n**Breaking**\n\n- `GET /v1/legacy`: operation was removed\n';
+  t.equal(
+    withContractChanges(first, '2.0.0', section),
+    '# 2.0.0 (2026-12-01)\n\n### API contract changes\n\n**Breaking**\n\n- `GET /v1/legacy`: operation was removed\n\n### ⚠️  Breaking Changes\n\n- Remove GET /v1/legacy.',
+  );
+  t.match(
+    withContractChanges(`## 2.1.0 (x)\n\nnotes\n\n${first}`, '2.1.0', section),
+    /^## 2\.1\.0 \(x\)\n\n### API contract/,
+  );
+  t.equal(withContractChanges(first, '2.0.0', ''), first, 'nothing to add without contract changes');
+  t.throws(() => withContractChanges(first, '3.0.0', section), /CHANGELOG\.md has no "3\.0\.0" entry/);
   t.end();
 });
