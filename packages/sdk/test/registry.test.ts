@@ -55,7 +55,10 @@ interface AppResult {
  * runs `npm publish` in packages/sdk, whose `prepack` builds dist/ and refuses an incomplete one.
  */
 async function releaseSdk(registry: LocalRegistry, env: NodeJS.ProcessEnv): Promise<string> {
-  const nxEnv = { ...env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' };
+  // Without the NX_* variables of an `nx run ...:test` this test may run under: a release job
+  // starts nx afresh.
+  const nxEnv = Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('NX_')));
+  Object.assign(nxEnv, { NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' });
   const args = ['release', 'publish', '--projects=@taskboard/sdk', `--registry=${registry.url}`];
   return await run(join(bin, 'nx'), args, workspace, nxEnv);
 }
