@@ -7,7 +7,7 @@
  * last release (the release script writes it), and fails when a change would break a client of that
  * release unless the pending release is a major one:
  *   - a version plan for @taskboard/sdk in .nx/version-plans says `major` (what a pull request with
- *     a breaking change adds: `npx nx release plan major --projects=@taskboard/sdk -m "..."`), or
+ *     a breaking change adds: `npx nx release plan major --projects=@taskboard/sdk --onlyTouched=false -m "..."`), or
  *   - packages/sdk/package.json already holds a version that `^<released version>` does not match
  *     (what the release step sees after `nx release version` consumed the plan).
  * Offline and git-free, so it runs the same in `npm test` on a fresh clone and in CI.
@@ -113,7 +113,7 @@ export function renderReport(result: CheckResult, releasedVersion: string): stri
     lines.push(
       `${result.breaking.length} breaking change(s) for clients of ${SDK_PACKAGE} ${releasedVersion}.`,
       'Make the change compatible, or declare a major release in this change:',
-      `  npx nx release plan major --projects=${SDK_PACKAGE} -m "<what breaks and how to migrate>"`,
+      `  npx nx release plan major --projects=${SDK_PACKAGE} --onlyTouched=false -m "<what breaks and how to migrate>"`,
     );
   }
   return lines.join('\n');

@@ -367,7 +367,7 @@ t.test('the CLI exits 1 on a breaking change without a major release, and says h
   const { code, stdout } = failed as { code: number; stdout: string };
   t.equal(code, 1);
   t.match(stdout, /BREAKING\s+POST \/things: response 201 \(application\/json\) field `size` was removed/);
-  t.match(stdout, /npx nx release plan major --projects=@taskboard\/sdk/);
+  t.match(stdout, /npx nx release plan major --projects=@taskboard\/sdk --onlyTouched=false -m/);
 
   const plan = "---\n'@taskboard/sdk': feat!\n---\n\nDrop size.\n";
   const passed = await exec(process.execPath, [CLI, '--root', workspace(current, { plan })]);
