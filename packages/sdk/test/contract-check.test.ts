@@ -237,6 +237,37 @@ const breaking: Case[] = [
     message: 'field `labels` additional properties: type number is no longer allowed',
   },
   {
+    name: 'request field no longer nullable',
+    change: (d) => {
+      thing(d).properties['note'] = { type: 'string' };
+    },
+    message: 'request body (application/json) field `note` is no longer nullable',
+  },
+  {
+    name: 'request body became required',
+    change: () => {},
+    released: (d) => {
+      (op(d, '/things', 'post').requestBody as { required: boolean }).required = false;
+    },
+    message: 'request body became required',
+  },
+  {
+    name: 'changed constant',
+    change: (d) => {
+      op(d, '/things', 'get').parameters = [
+        { in: 'query', name: 'limit', required: false, schema: { type: 'integer' } },
+        { in: 'header', name: 'x-mode', required: false, schema: { const: 'b' } },
+      ];
+    },
+    released: (d) => {
+      op(d, '/things', 'get').parameters = [
+        { in: 'query', name: 'limit', required: false, schema: { type: 'integer' } },
+        { in: 'header', name: 'x-mode', required: false, schema: { const: 'a' } },
+      ];
+    },
+    message: 'header parameter `x-mode`: value "a" was removed',
+  },
+  {
     name: 'response field became nullable',
     change: (d) => {
       thing(d).properties['name'] = { anyOf: [{ type: 'string', minLength: 1, maxLength: 100 }, { type: 'null' }] };
@@ -313,6 +344,20 @@ const compatible: Case[] = [
       d.paths['/things']!['get']!.parameters = [{ in: 'query', name: 'limit', schema: { type: 'integer' } }];
     },
     message: 'additionalProperties changed',
+  },
+  {
+    name: 'parameter became optional and accepts more types',
+    change: (d) => {
+      op(d, '/things', 'get').parameters = [
+        { in: 'query', name: 'limit', required: false, schema: { type: ['integer', 'string'] } },
+      ];
+    },
+    released: (d) => {
+      op(d, '/things', 'get').parameters = [
+        { in: 'query', name: 'limit', required: true, schema: { type: 'integer' } },
+      ];
+    },
+    message: 'query parameter `limit`: type string is now allowed',
   },
   {
     name: 'documentation only',
@@ -407,6 +452,7 @@ t.test("npm's caret rule decides what a major release is", (t) => {
 
 t.test('documents other than OpenAPI 3.1 are refused, unknown $refs too', (t) => {
   t.throws(() => diffContracts({ ...base, openapi: '3.0.3' }, base), /expected an OpenAPI 3.1 document/);
+  t.same(diffContracts({ openapi: '3.1.0' }, { openapi: '3.1.1' }), [], 'no paths, no changes');
   const current = clone();
   thing(current).properties['parent'] = { $ref: '#/components/schemas/Missing' };
   t.throws(() => diffContracts(base, current), /cannot resolve \$ref #\/components\/schemas\/Missing/);
