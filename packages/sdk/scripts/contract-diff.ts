@@ -11,44 +11,9 @@
  * Direction matters: a request schema may only get more permissive (clients keep sending what they
  * sent), a response schema may only promise more (clients keep reading what they read).
  */
+import type { JsonSchema as Schema, MediaTypes as Content, Parameter } from './json-schema.ts';
 
-export interface Schema {
-  $ref?: string;
-  type?: string | string[];
-  enum?: unknown[];
-  const?: unknown;
-  properties?: Record<string, Schema>;
-  required?: string[];
-  additionalProperties?: boolean | Schema;
-  items?: Schema;
-  oneOf?: Schema[];
-  anyOf?: Schema[];
-  allOf?: Schema[];
-  readOnly?: boolean;
-  writeOnly?: boolean;
-  format?: string;
-  pattern?: string;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  minItems?: number;
-  maxItems?: number;
-  [keyword: string]: unknown;
-}
-
-interface Parameter {
-  name: string;
-  in: string;
-  required?: boolean;
-  schema?: Schema;
-}
-
-interface Content {
-  content?: Record<string, { schema?: Schema }>;
-}
+export type { JsonSchema as Schema } from './json-schema.ts';
 
 interface Operation {
   operationId?: string;

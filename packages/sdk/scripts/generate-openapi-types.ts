@@ -13,35 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-interface Schema {
-  $ref?: string;
-  type?: string | string[];
-  enum?: unknown[];
-  const?: unknown;
-  properties?: Record<string, Schema>;
-  required?: string[];
-  additionalProperties?: boolean | Schema;
-  items?: Schema;
-  oneOf?: Schema[];
-  anyOf?: Schema[];
-  allOf?: Schema[];
-  description?: string;
-  deprecated?: boolean;
-}
-
-interface Parameter {
-  name: string;
-  in: 'path' | 'query' | 'header' | 'cookie';
-  required?: boolean;
-  description?: string;
-  schema?: Schema;
-}
-
-interface Content {
-  description?: string;
-  content?: Record<string, { schema?: Schema }>;
-}
+import type { JsonSchema as Schema, MediaTypes as Content, Parameter } from './json-schema.ts';
 
 interface Operation {
   operationId?: string;

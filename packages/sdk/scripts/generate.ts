@@ -17,39 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateResources } from './generate-resources.ts';
 import { generateMocks } from './generate-mocks.ts';
-
-export interface JsonSchema {
-  $ref?: string;
-  type?: string | string[];
-  enum?: unknown[];
-  const?: unknown;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  additionalProperties?: boolean | JsonSchema;
-  items?: JsonSchema;
-  oneOf?: JsonSchema[];
-  anyOf?: JsonSchema[];
-  allOf?: JsonSchema[];
-  nullable?: boolean;
-  readOnly?: boolean;
-  writeOnly?: boolean;
-  description?: string;
-  format?: string;
-  default?: unknown;
-  deprecated?: boolean;
-}
-
-interface Parameter {
-  name: string;
-  in: 'path' | 'query' | 'header' | 'cookie';
-  required?: boolean;
-  description?: string;
-  schema?: JsonSchema;
-}
-
-interface MediaTypes {
-  content?: Record<string, { schema?: JsonSchema }>;
-}
+import type { JsonSchema, MediaTypes, Parameter } from './json-schema.ts';
 
 interface Operation {
   operationId?: string;
