@@ -5,11 +5,11 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import pg from 'pg';
 import { freePort, startEmbeddedPostgres, type RunningPostgres } from '@taskboard/local-stack';
 import { buildApp } from '../src/app.ts';
+import { buildSheddingApp, stallEventLoop } from './helpers/overload.ts';
 import { migrateDeploy } from '../src/db/migrations.ts';
 import { buildTestApp, createTestDatabase, json, testConfig } from './helpers/stack.ts';
 
@@ -145,28 +145,10 @@ t.test('serving keeps passing while the database is down, once started', async (
 });
 
 t.test('serving keeps passing while overloaded; readiness reports the overload', async (t) => {
-  const overload = {
-    maxEventLoopDelayMs: 100,
-    maxEventLoopUtilization: 0,
-    maxHeapUsedBytes: 0,
-    maxRssBytes: 0,
-    retryAfterSeconds: 7,
-  };
-  const app = await buildApp({
-    config: testConfig(await createTestDatabase(t), { overload }),
-    logger: false,
-    overloadSampleIntervalMs: 100,
-  });
-  t.teardown(() => app.close());
-  await app.ready();
-  for (let i = 0; i < 50 && app.overloaded(); i++) await sleep(100);
+  const app = await buildSheddingApp(t);
   t.equal((await app.inject({ method: 'GET', url: '/health/serving' })).statusCode, 200, 'started');
 
-  const busyUntil = Date.now() + 1_500;
-  while (Date.now() < busyUntil) {
-    /* stall the event loop past the threshold */
-  }
-  for (let i = 0; i < 20 && !app.overloaded(); i++) await sleep(5);
+  await stallEventLoop(app);
   t.ok(app.overloaded(), 'under pressure');
   const [shed, serving, ready] = await Promise.all([
     app.inject({ method: 'GET', url: '/v1/projects' }),

@@ -8,7 +8,7 @@ import { buildApp } from '../../src/app.ts';
 import type { AppConfig } from '../../src/config.ts';
 import { migrateDeploy } from '../../src/db/migrations.ts';
 
-type Tap = { teardown: (fn: () => unknown) => void };
+export type Tap = { teardown: (fn: () => unknown) => void };
 export type UserName = keyof TestStack['users'];
 
 let cached: TestStack | undefined;

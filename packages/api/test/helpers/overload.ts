@@ -1,0 +1,36 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { createTestDatabase, testConfig, type Tap } from './stack.ts';
+
+/**
+ * An app on a fresh database that sheds past 100 ms of mean event-loop delay (sampled every 100 ms)
+ * and nothing else, returned once start-up work on a shared machine no longer counts as pressure.
+ */
+export async function buildSheddingApp(t: Tap): Promise<FastifyInstance> {
+  const overload = {
+    maxEventLoopDelayMs: 100,
+    maxEventLoopUtilization: 0,
+    maxHeapUsedBytes: 0,
+    maxRssBytes: 0,
+    retryAfterSeconds: 7,
+  };
+  const app = await buildApp({
+    config: testConfig(await createTestDatabase(t), { overload }),
+    logger: false,
+    overloadSampleIntervalMs: 100,
+  });
+  t.teardown(() => app.close());
+  await app.ready();
+  for (let i = 0; i < 50 && app.overloaded(); i++) await sleep(100);
+  return app;
+}
+
+/** Blocks the event loop well past the threshold, then gives the next sample a moment to see it. */
+export async function stallEventLoop(app: FastifyInstance): Promise<void> {
+  const busyUntil = Date.now() + 1_500;
+  while (Date.now() < busyUntil) {
+    /* busy */
+  }
+  for (let i = 0; i < 20 && !app.overloaded(); i++) await sleep(5);
+}
