@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Debian's chromium for packages/sdk/test/browser.test.ts when it is missing.
+# Installs Debian's chromium for the SDK's browser tests (packages/sdk/test/helpers/chromium.ts) when it is missing.
 # Idempotent: does nothing when /usr/bin/chromium exists. Needs root (CI and dev machines run as
 # root) and the Debian archive; playwright's own browser download is not reachable here.
 set -euo pipefail

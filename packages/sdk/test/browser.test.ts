@@ -4,32 +4,20 @@
  * creates a project and tasks and lists them through the real API on another origin (so CORS is
  * exercised for real, including a refused origin).
  *
- * Needs Debian's chromium at /usr/bin/chromium (`.ci/install-chromium.sh` installs it); without it
- * the test is skipped, so machines without a browser still pass.
+ * Needs Debian's chromium at /usr/bin/chromium (`.ci/install-chromium.sh` installs it; see
+ * helpers/chromium.ts): without it the test is skipped, except under CI, where it fails.
  */
-import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import t from 'tap';
 import { Taskboard } from '../src/index.ts';
+import { chromiumSkip, launchChromium } from './helpers/chromium.ts';
 import { accessToken, startLiveApi, testStack } from './helpers/live-api.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const root = resolve(import.meta.dirname, '..');
 
 interface ScenarioConfig {
@@ -103,9 +91,7 @@ async function serveStatic(dir: string): Promise<{ origin: string; close: () => 
   };
 }
 
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} not found: install Debian's chromium (.ci/install-chromium.sh) to run the browser test`;
+const skip = chromiumSkip();
 
 t.test('the bundled SDK works in Chromium against the API on another origin', { skip }, async (t) => {
   const { cognito, users } = testStack();
@@ -122,14 +108,8 @@ t.test('the bundled SDK works in Chromium against the API on another origin', { 
     config: { corsOrigins: ['http://127.0.0.1:9'] },
   });
 
-  const profile = await mkdtemp(join(tmpdir(), 'taskboard-sdk-chromium-'));
-  t.teardown(() => rm(profile, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  t.teardown(() => context.close());
+  const { context, close } = await launchChromium();
+  t.teardown(close);
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleLines: string[] = [];
   page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));

@@ -1,6 +1,8 @@
 /**
  * Headless Chromium for browser tests: Debian's build at /usr/bin/chromium driven by playwright-core
  * (playwright's own browser download is not reachable here). `.ci/install-chromium.sh` installs it.
+ * CHROMIUM_PATH points at another Chromium-based browser instead: GitHub's Ubuntu runners ship Google
+ * Chrome at /usr/bin/google-chrome (actions/runner-images, "Browsers and Drivers"), which ci.yml uses.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = process.env['CHROMIUM_PATH'] || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
