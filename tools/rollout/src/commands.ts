@@ -164,7 +164,7 @@ interface RecordRepair extends StackRollout {
  * made outside the spec), the refresh it starts is followed like any rollout's.
  */
 async function repairRecord(context: CommandContext, options: RecordRepair): Promise<number> {
-  const { aws, config, clock, log } = context;
+  const { aws, log } = context;
   const { group, imageId, target, specPath } = options;
   const recorded = amiIdOf(options.specText, target.instance);
   log(
@@ -185,14 +185,7 @@ async function repairRecord(context: CommandContext, options: RecordRepair): Pro
   const after = aws.dryRun ? undefined : await latestRefresh(aws, group.name);
   if (after?.InstanceRefreshId && after.InstanceRefreshId !== options.previousRefreshId) {
     log(`the stack differed from the spec: CloudFormation started instance refresh ${after.InstanceRefreshId}`);
-    const outcome = await followRefresh(aws, {
-      groupName: group.name,
-      instanceRefreshId: after.InstanceRefreshId,
-      clock,
-      log,
-      timeoutMs: config.timeoutMinutes * 60_000,
-      pollIntervalMs: config.pollIntervalSeconds * 1000,
-    });
+    const outcome = await followToTheEnd(context, group.name, after.InstanceRefreshId);
     if (!outcome.ok) {
       log(`repair failed: ${outcome.reason}`);
       return 1;
