@@ -17,10 +17,9 @@ import { describeServing, servingImages } from './serving.ts';
 import { amiIdOf, setAmiId } from './spec-file.ts';
 import {
   deployInvocation,
-  formatInvocation,
+  runOrPrint,
   synthInvocation,
   type CommandRunner,
-  type Invocation,
   type StackDeployOptions,
 } from './stack-deploy.ts';
 
@@ -44,14 +43,6 @@ export interface DeployOptions {
 const ACTIVE = new Set(['Pending', 'InProgress', 'Baking']);
 /** Statuses in which a refresh still changes instances: a cancel or a rollback is already under way. */
 const WINDING_DOWN = new Set(['Cancelling', 'RollbackInProgress']);
-
-async function runOrPrint(context: CommandContext, invocation: Invocation): Promise<number> {
-  if (context.aws.dryRun) {
-    context.log(`[dry-run] would run ${formatInvocation(invocation)}`);
-    return 0;
-  }
-  return context.runner.run(invocation.command, invocation.args, invocation.cwd);
-}
 
 /**
  * deploy: resolve the image -> migrate once (new artifact, one runner) -> set ami_id in the spec ->

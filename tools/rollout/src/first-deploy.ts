@@ -11,7 +11,7 @@ import { AWAITING_MIGRATIONS_TAG, findServiceGroup, type ServiceGroup } from './
 import { setAmiId } from './spec-file.ts';
 import {
   deployInvocation,
-  formatInvocation,
+  runOrPrint,
   synthInvocation,
   type Invocation,
   type StackDeployOptions,
@@ -125,11 +125,7 @@ export async function firstDeploy(
 
 async function runSteps(context: CommandContext, steps: readonly Invocation[]): Promise<number> {
   for (const step of steps) {
-    if (context.aws.dryRun) {
-      context.log(`[dry-run] would run ${formatInvocation(step)}`);
-      continue;
-    }
-    const code = await context.runner.run(step.command, step.args, step.cwd);
+    const code = await runOrPrint(context, step);
     if (code !== 0) return code;
   }
   return 0;

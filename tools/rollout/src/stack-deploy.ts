@@ -25,6 +25,22 @@ export function formatInvocation(invocation: Invocation): string {
   return `(cd ${invocation.cwd} && ${[invocation.command, ...invocation.args].join(' ')})`;
 }
 
+/** What running or printing an invocation needs from a command's context. */
+export interface InvocationContext {
+  readonly runner: CommandRunner;
+  readonly aws: { readonly dryRun: boolean };
+  readonly log: (line: string) => void;
+}
+
+/** Runs the invocation and resolves its exit code; in dry-run only prints it and resolves 0. */
+export async function runOrPrint(context: InvocationContext, invocation: Invocation): Promise<number> {
+  if (context.aws.dryRun) {
+    context.log(`[dry-run] would run ${formatInvocation(invocation)}`);
+    return 0;
+  }
+  return context.runner.run(invocation.command, invocation.args, invocation.cwd);
+}
+
 export interface StackDeployOptions {
   readonly serviceTemplateDir: string;
   readonly specFile: string;
