@@ -12,7 +12,7 @@ import pg from 'pg';
 import { ensureAppRole } from './app-role.ts';
 import { connectionUrl, type ConnectionParams, type CredentialsProvider } from './credentials.ts';
 import { migrateDeploy, MIGRATIONS_DIR } from './migrations.ts';
-import { credentialsFromConfig, secretsManagerCredentials } from './secrets.ts';
+import { credentialsFromConfig } from './secrets.ts';
 
 export interface MigrateEnvironment {
   readonly DATABASE_URL?: string | undefined;
@@ -52,12 +52,9 @@ export async function runMigrateCommand(env: MigrateEnvironment, options: Migrat
     return 2;
   }
   try {
-    const migratorParams = migrator
-      ? await secretsManagerCredentials({
-          secretId: migrator,
-          ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-        }).current()
-      : await provider(env, env.DATABASE_SECRET_ID, env.DATABASE_URL).current();
+    const migratorParams = await (
+      migrator ? provider(env, migrator) : provider(env, env.DATABASE_SECRET_ID, env.DATABASE_URL)
+    ).current();
     const url = migrationUrl(migratorParams, env.DATABASE_SSL_CA_FILE);
     const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
     if (!migrator) {
