@@ -4,8 +4,8 @@ import type { IncomingMessage } from 'node:http';
  * API Gateway puts the stage in the path it sends to a private integration: a call to
  * `https://<api>/live/v1/me` may reach the service as `/live/v1/me`.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/private-integration.html ("Considerations")
- * The environment template asks API Gateway to send the bare path; this is the service's own guarantee,
- * so a request routes the same way whether the prefix arrives or not.
+ * In AWS the service template's listener rule already strips it (an ALB URL rewrite); this is the
+ * service's own guarantee, so a request routes the same way whether the prefix arrives or not.
  */
 
 /** `/` followed by an API Gateway stage name (letters, digits, `_` and `-`). */
