@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppConfig } from './config.ts';
@@ -62,8 +61,6 @@ export interface BuildAppOptions {
   readonly overloadSampleIntervalMs?: number;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 /** Headers and fields that must never reach a log line. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -87,14 +84,12 @@ const IDEMPOTENCY_SWEEP_MS = 10 * 60_000;
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options;
-  const trustRequestId = config.trustRequestId;
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     bodyLimit: config.bodyLimitBytes,
-    genReqId: (request: IncomingMessage) => {
-      const given = request.headers['x-request-id'];
-      return trustRequestId && typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    // Always ours: a caller's x-request-id is logged next to it (clientRequestId), never instead of it,
+    // so two callers sending the same value still get two request ids.
+    genReqId: () => randomUUID(),
     // Slow or stalled clients must not hold connections forever.
     connectionTimeout: 60_000,
     requestTimeout: 30_000,
@@ -110,7 +105,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         buildSerializer: buildMemoisedSerializerFactory() as never,
       },
     },
-    logController: new OneLinePerRequest({ requestIdLogLabel: 'requestId' }),
+    logController: new OneLinePerRequest({
+      requestIdLogLabel: 'requestId',
+      recordClientRequestId: config.trustRequestId,
+    }),
     // Router-level rejections (over-long parameters, malformed URL encoding) never reach the
     // error handler; answer them as problem+json too.
     frameworkErrors: (error, request, reply) => {

@@ -61,7 +61,10 @@ export interface AppConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Serves the OpenAPI document at /docs/json and Swagger UI at /docs. */
   readonly docs: boolean;
-  /** When false, requests may not set their own x-request-id. */
+  /**
+   * Log a caller's own x-request-id as `clientRequestId` next to the server's request id (it never
+   * replaces it). When false, the header is ignored.
+   */
   readonly trustRequestId: boolean;
   /**
    * `/<stage>` that API Gateway may put in front of every path it sends (API_STAGE_PREFIX): stripped

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { REDACTED_PATHS } from '../src/app.ts';
-import { authHeader, buildTestApp } from './helpers/stack.ts';
+import { authHeader, buildTestApp, testStack } from './helpers/stack.ts';
 
 t.test('logs are JSON lines with the request id, and never carry the token', async (t) => {
   const lines: string[] = [];
@@ -32,8 +32,8 @@ t.test('logs are JSON lines with the request id, and never carry the token', asy
   });
   const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   t.ok(
-    entries.some((entry) => entry.requestId === 'log-test-1'),
-    'request id on each line',
+    entries.some((entry) => entry.clientRequestId === 'log-test-1' && typeof entry.requestId === 'string'),
+    'request id on each line, with the caller id next to it',
   );
   const token = headers.authorization.slice('Bearer '.length);
   t.notOk(
@@ -44,4 +44,63 @@ t.test('logs are JSON lines with the request id, and never carry the token', asy
     lines.some((line) => line.includes('[redacted]')),
     'the authorization header is redacted',
   );
+});
+
+/** An app whose log lines are collected as parsed JSON objects. */
+async function appWithLogs(t: Parameters<typeof buildTestApp>[0], overrides: Parameters<typeof buildTestApp>[1] = {}) {
+  const entries: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) entries.push(JSON.parse(line));
+      done();
+    },
+  });
+  const app = await buildTestApp(t, overrides, {
+    logger: { level: 'info', stream, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+  });
+  const lineOf = (requestId: unknown) =>
+    entries.find((entry) => entry.requestId === requestId && entry.msg === 'request completed');
+  return { app, entries, lineOf };
+}
+
+t.test('every request line says who made it: the sub of the verified token', async (t) => {
+  const { app, lineOf } = await appWithLogs(t);
+  const alice = await app.inject({ method: 'GET', url: '/v1/me', headers: await authHeader('alice') });
+  const bob = await app.inject({ method: 'GET', url: '/v1/projects', headers: await authHeader('bob') });
+  const anonymous = await app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: 'Bearer a.b.c' } });
+  t.equal(lineOf(alice.headers['x-request-id'])?.sub, testStack().users.alice.sub);
+  t.equal(lineOf(bob.headers['x-request-id'])?.sub, testStack().users.bob.sub);
+  t.equal(anonymous.statusCode, 401);
+  t.ok(lineOf(anonymous.headers['x-request-id']), 'a rejected request has its line too');
+  t.notOk(lineOf(anonymous.headers['x-request-id'])?.sub, 'with no sub: no token verified');
+});
+
+t.test('a caller x-request-id is kept next to a server-generated id, never instead of it', async (t) => {
+  const { app, lineOf } = await appWithLogs(t);
+  const shared = { 'x-request-id': 'same-id-from-two-callers' };
+  const alice = await app.inject({
+    method: 'GET',
+    url: '/v1/me',
+    headers: { ...(await authHeader('alice')), ...shared },
+  });
+  const bob = await app.inject({ method: 'GET', url: '/v1/me', headers: { ...(await authHeader('bob')), ...shared } });
+  const [aliceId, bobId] = [alice.headers['x-request-id'], bob.headers['x-request-id']];
+  t.match(String(aliceId), /^[0-9a-f-]{36}$/, 'the response carries the server id');
+  t.not(aliceId, bobId, 'two users sending one x-request-id get two request ids');
+  t.not(aliceId, 'same-id-from-two-callers');
+  t.match(lineOf(aliceId), { sub: testStack().users.alice.sub, clientRequestId: 'same-id-from-two-callers' });
+  t.match(lineOf(bobId), { sub: testStack().users.bob.sub, clientRequestId: 'same-id-from-two-callers' });
+
+  const problem = await app.inject({ method: 'GET', url: '/v1/nowhere', headers: shared });
+  t.equal(JSON.parse(problem.body).requestId, problem.headers['x-request-id'], 'problem bodies carry the server id');
+
+  const hostile = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'a b\tc' } });
+  t.equal(lineOf(hostile.headers['x-request-id'])?.clientRequestId, undefined, 'a malformed id is not logged');
+});
+
+t.test('TRUST_REQUEST_ID=false ignores the caller x-request-id entirely', async (t) => {
+  const { app, lineOf } = await appWithLogs(t, { trustRequestId: false });
+  const response = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'mine' } });
+  t.ok(lineOf(response.headers['x-request-id']));
+  t.equal(lineOf(response.headers['x-request-id'])?.clientRequestId, undefined);
 });
