@@ -1,5 +1,5 @@
 // Constructors reject impossible props with precise errors (no synthesis needed).
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import t from 'tap';
@@ -70,6 +70,19 @@ t.test('UserDirectory rejects password lengths Cognito does not accept', async (
   t.throws(() => new UserDirectory(stack(), 'U', { passwordMinLength: 6 }), {
     message: 'UserDirectory: passwordMinLength must be 8-99, got 6',
   });
+});
+
+// "AccessTokenValidity duration can range from five minutes to one day" (and the same for ID tokens):
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_TokenValidityUnitsType.html
+t.test('UserDirectory rejects token lifetimes outside Cognito range of 5 minutes to 1 day', async (t) => {
+  t.throws(() => new UserDirectory(stack(), 'U', { accessTokenValidity: Duration.minutes(4) }), {
+    message: 'UserDirectory: accessTokenValidity must be 5 minutes to 1 day, got 4 minutes',
+  });
+  t.throws(() => new UserDirectory(stack(), 'U', { idTokenValidity: Duration.hours(25) }), {
+    message: 'UserDirectory: idTokenValidity must be 5 minutes to 1 day, got 1 day 1 hour',
+  });
+  t.doesNotThrow(() => new UserDirectory(stack(), 'U', { accessTokenValidity: Duration.minutes(5) }), 'the minimum');
+  t.doesNotThrow(() => new UserDirectory(stack(), 'U', { accessTokenValidity: Duration.days(1) }), 'the maximum');
 });
 
 t.test('RestApiFromOpenApi rejects an empty document and wildcard origins', async (t) => {

@@ -3,11 +3,13 @@
 // No stack is deployed; that AWS accepts and runs it is checked only by a real `cdk deploy`.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import t from 'tap';
 import { ENVIRONMENT_OUTPUTS } from '../v1/infrastructure/environment-stack.ts';
 import { INTERFACE_ENDPOINT_SERVICES } from '../v1/infrastructure/network.ts';
+import { UserDirectory } from '../v1/infrastructure/user-directory.ts';
 import { resourcesOfType, synthesizeExample } from './helpers/synthesized-environment.ts';
 
 const dev = synthesizeExample('dev');
@@ -311,7 +313,7 @@ t.test(
       // ADMIN_USER_PASSWORD_AUTH: only callers with IAM credentials (AdminInitiateAuth), for docs/first-deploy.md.
       ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       AccessTokenValidity: 15,
-      IdTokenValidity: 60,
+      IdTokenValidity: 15,
       RefreshTokenValidity: 43200,
       TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
       PreventUserExistenceErrors: 'ENABLED',
@@ -322,6 +324,30 @@ t.test(
     t.notOk(properties.CallbackURLs, 'no redirect target');
   },
 );
+
+// Issue 14.3 (revocation): the api verifies tokens itself, so a disabled or deleted user, a revoked
+// refresh token or a group change takes effect when the access tokens issued before it expire; by
+// default that is 15 minutes, well above Cognito's minimum of 5 ("AccessTokenValidity duration can
+// range from five minutes to one day":
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_TokenValidityUnitsType.html).
+// With token revocation on, RevokeToken/GlobalSignOut stop the refresh token from minting new ones
+// (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GlobalSignOut.html).
+t.test('tokens live 15 minutes (construct default, both example specs) and refresh tokens can be revoked', async () => {
+  const stack = new Stack(undefined, 'Users', { env: { region: 'eu-west-1' } });
+  new UserDirectory(stack, 'Users');
+  Template.fromStack(stack).hasResourceProperties('AWS::Cognito::UserPoolClient', {
+    AccessTokenValidity: 15,
+    IdTokenValidity: 15,
+    EnableTokenRevocation: true,
+  });
+  dev.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+    AccessTokenValidity: 15,
+    IdTokenValidity: 15,
+    TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes' },
+    EnableTokenRevocation: true,
+  });
+  prod.template.hasResourceProperties('AWS::Cognito::UserPoolClient', { EnableTokenRevocation: true });
+});
 
 t.test('Cognito has an admin group', async () => {
   dev.template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'admin' });

@@ -9,9 +9,14 @@ export interface UserDirectoryProps {
   readonly selfSignUp?: boolean;
   /** @default 12 */
   readonly passwordMinLength?: number;
-  /** @default Duration.minutes(60) */
+  /**
+   * How long an access token is accepted. The api verifies tokens itself and does not ask Cognito per
+   * request, so this bounds how long a disabled, deleted or signed-out user, or a revoked refresh token,
+   * keeps access. Cognito accepts 5 minutes to 1 day.
+   * @default Duration.minutes(15)
+   */
   readonly accessTokenValidity?: Duration;
-  /** @default Duration.minutes(60) */
+  /** The same bound for ID tokens (5 minutes to 1 day). @default Duration.minutes(15) */
   readonly idTokenValidity?: Duration;
   /** @default Duration.days(30) */
   readonly refreshTokenValidity?: Duration;
@@ -21,6 +26,17 @@ export interface UserDirectoryProps {
 
 /** The group whose members get administrative rights in the api (`cognito:groups` claim). */
 export const ADMIN_GROUP = 'admin';
+
+/** Short, so that revocation takes effect within minutes (README, "Authentication"). */
+const DEFAULT_TOKEN_VALIDITY = Duration.minutes(15);
+
+/** Cognito's range for access and ID token lifetimes (API_TokenValidityUnitsType: five minutes to one day). */
+function assertTokenValidity(name: string, validity: Duration): void {
+  const minutes = validity.toMinutes({ integral: false });
+  if (minutes < 5 || minutes > 1440) {
+    throw new Error(`UserDirectory: ${name} must be 5 minutes to 1 day, got ${validity.toHumanString()}`);
+  }
+}
 
 /** Cognito user pool and a public (secretless) app client for the SPA and the SDK. */
 export class UserDirectory extends Construct {
@@ -32,6 +48,10 @@ export class UserDirectory extends Construct {
     const minLength = props.passwordMinLength ?? 12;
     if (minLength < 8 || minLength > 99)
       throw new Error(`UserDirectory: passwordMinLength must be 8-99, got ${minLength}`);
+    const accessTokenValidity = props.accessTokenValidity ?? DEFAULT_TOKEN_VALIDITY;
+    const idTokenValidity = props.idTokenValidity ?? DEFAULT_TOKEN_VALIDITY;
+    assertTokenValidity('accessTokenValidity', accessTokenValidity);
+    assertTokenValidity('idTokenValidity', idTokenValidity);
     this.userPool = new cognito.UserPool(this, 'UserPool', {
       selfSignUpEnabled: props.selfSignUp ?? false,
       signInAliases: { email: true },
@@ -62,9 +82,11 @@ export class UserDirectory extends Construct {
       // No hosted UI: without this CDK enables the implicit and code grants with an example.com callback.
       disableOAuth: true,
       preventUserExistenceErrors: true,
+      // RevokeToken, GlobalSignOut and AdminUserGlobalSignOut then stop the refresh token: no new access
+      // tokens, so a revoked session ends when its last access token expires.
       enableTokenRevocation: true,
-      accessTokenValidity: props.accessTokenValidity ?? Duration.minutes(60),
-      idTokenValidity: props.idTokenValidity ?? Duration.minutes(60),
+      accessTokenValidity,
+      idTokenValidity,
       refreshTokenValidity: props.refreshTokenValidity ?? Duration.days(30),
     });
     this.userPool.addGroup('AdminGroup', { groupName: ADMIN_GROUP, description: 'Taskboard administrators' });
