@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppConfig } from './config.ts';
 import { credentialsFromConfig } from './db/secrets.ts';
@@ -14,6 +13,7 @@ import { OneLinePerRequest } from './plugins/request-log.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { overloadPlugin } from './plugins/overload.ts';
+import { rateLimitsPlugin } from './plugins/rate-limits.ts';
 import { securityPlugin } from './plugins/security.ts';
 import { buildValidatorFactory } from './plugins/validation.ts';
 import { buildMemoisedSerializerFactory } from './plugins/serialization.ts';
@@ -77,6 +77,13 @@ export const REDACTED_PATHS = [
 
 const IDEMPOTENCY_SWEEP_MS = 10 * 60_000;
 
+/** Fastify's types omit the hop count proxy-addr accepts; a hop count is "trust the first n hops". */
+function trustProxyOption(trust: AppConfig['trustProxy']): FastifyServerOptions['trustProxy'] {
+  if (trust === undefined) return false;
+  if (typeof trust === 'number') return (_address: string, hop: number) => hop < trust;
+  return [...trust];
+}
+
 /**
  * Builds the Taskboard API. No I/O happens here: the database connects on its first query
  * and JWKS are fetched on the first token, so building an app (e.g. to write the OpenAPI
@@ -87,6 +94,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     bodyLimit: config.bodyLimitBytes,
+    // Who may say, in X-Forwarded-For, which client address a request is limited by (TRUST_PROXY).
+    // Unset: nobody, request.ip is the socket peer.
+    trustProxy: trustProxyOption(config.trustProxy),
     // Always ours: a caller's x-request-id is logged next to it (clientRequestId), never instead of it,
     // so two callers sending the same value still get two request ids.
     genReqId: () => randomUUID(),
@@ -170,6 +180,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     sslCa: config.databaseSslCaFile === undefined ? undefined : loadCaBundle(config.databaseSslCaFile),
   });
   await app.register(authPlugin, { auth: config.auth });
+  await app.register(rateLimitsPlugin, config.rateLimit);
 
   const idempotency = new IdempotencyStore(app.prisma, config.idempotencyTtlSeconds);
   app.decorate('services', {
@@ -179,24 +190,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     idempotency,
   });
 
-  await app.register(healthPlugin, { migrationsDir: options.migrationsDir ?? MIGRATIONS_DIR });
+  await app.register(healthPlugin, {
+    migrationsDir: options.migrationsDir ?? MIGRATIONS_DIR,
+    readinessCacheMs: config.readinessCacheMs,
+  });
 
-  const windowSeconds = config.rateLimit.windowMs / 1000;
-  const windowText = windowSeconds === 1 ? 'second' : `${windowSeconds} seconds`;
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', app.authenticate);
-      await v1.register(rateLimit, {
-        max: config.rateLimit.max,
-        timeWindow: config.rateLimit.windowMs,
-        // Runs after authentication, so the budget is per user, not per IP (NATs, offices).
-        hook: 'preHandler',
-        keyGenerator: (request) => request.principal?.userId ?? request.ip,
-        errorResponseBuilder: (_request, context) =>
-          new HttpProblem('rateLimited', `Rate limit of ${context.max} requests per ${windowText} exceeded`, {
-            headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
-          }),
-      });
+      // Rate limits and authentication in onRequest: before the body is parsed or validated.
+      v1.addHook('onRequest', app.authenticateWithinLimits);
       v1.addHook('preHandler', async (request) => {
         const token = request.headers.authorization?.slice('Bearer '.length) ?? '';
         await app.services.users.ensure(request.principal, async () => {

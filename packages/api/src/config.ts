@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isStagePrefix } from './http/stage-prefix.ts';
 
 /**
@@ -31,6 +32,24 @@ export interface OverloadConfig {
   readonly retryAfterSeconds: number;
 }
 
+export interface RateLimitConfig {
+  /** Requests per window for one user (the verified token's `sub`). */
+  readonly max: number;
+  readonly windowMs: number;
+  /**
+   * Requests per window whose token does not verify, for one client address; past it, that address's
+   * requests get 429 without their token being verified. @default 60
+   */
+  readonly anonymousMax?: number;
+}
+
+/**
+ * Which proxies may tell the api the client's address in X-Forwarded-For (Fastify's trustProxy):
+ * a number of hops, or the addresses/CIDRs of the proxies. Never "trust everyone", which would let
+ * any caller pick the address it is rate limited by.
+ */
+export type TrustProxy = number | readonly string[];
+
 export interface AppConfig {
   /** Static connection string (local development, tests). Exactly one of this and databaseSecretId. */
   readonly databaseUrl?: string;
@@ -55,7 +74,11 @@ export interface AppConfig {
    * @default false
    */
   readonly corsAllowLoopback?: boolean;
-  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  readonly rateLimit: RateLimitConfig;
+  /** TRUST_PROXY: proxies whose X-Forwarded-For entries are believed. @default none: request.ip is the socket peer */
+  readonly trustProxy?: TrustProxy;
+  /** READINESS_CACHE_MS: how long /health/ready reuses one dependency check; 0 = never. @default 1000 */
+  readonly readinessCacheMs?: number;
   readonly bodyLimitBytes: number;
   readonly idempotencyTtlSeconds: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -223,7 +246,10 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     rateLimit: {
       max: integer(env, 'RATE_LIMIT_MAX', 600, 1, 1_000_000),
       windowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 3_600_000),
+      anonymousMax: integer(env, 'RATE_LIMIT_ANONYMOUS_MAX', 60, 1, 1_000_000),
     },
+    trustProxy: trustProxy(env),
+    readinessCacheMs: integer(env, 'READINESS_CACHE_MS', 1_000, 0, 60_000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 65_536, 1_024, 10_485_760),
     idempotencyTtlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400, 60, 604_800),
     logLevel: logLevel as AppConfig['logLevel'],
@@ -242,6 +268,31 @@ function corsAllowLoopback(env: Env): boolean {
     throw new ConfigError('CORS_ALLOW_LOOPBACK is for local development only: unset it when NODE_ENV=production');
   }
   return allow;
+}
+
+const CIDR = /^(?<address>[0-9a-fA-F.:]+)(?:\/(?<prefix>\d{1,3}))?$/;
+
+/** TRUST_PROXY: unset/false, a hop count, or a comma-separated list of proxy addresses and CIDRs. */
+function trustProxy(env: Env): TrustProxy | undefined {
+  const raw = optional(env, 'TRUST_PROXY');
+  if (raw === undefined || raw.toLowerCase() === 'false') return undefined;
+  if (/^\d+$/.test(raw)) return integer(env, 'TRUST_PROXY', 0, 1, 10);
+  if (raw.toLowerCase() === 'true') {
+    throw new ConfigError(
+      "TRUST_PROXY=true would let any caller choose its client address: give the proxies' CIDR (e.g. the VPC CIDR) or a hop count",
+    );
+  }
+  const entries = list(env, 'TRUST_PROXY');
+  for (const entry of entries) {
+    const match = CIDR.exec(entry);
+    const version = match?.groups ? isIP(match.groups.address ?? '') : 0;
+    const prefix = match?.groups?.prefix === undefined ? undefined : Number(match.groups.prefix);
+    if (version === 0 || (prefix !== undefined && prefix > (version === 4 ? 32 : 128))) {
+      throw new ConfigError(`TRUST_PROXY must be a hop count or a list of IP addresses/CIDRs, got "${entry}"`);
+    }
+    if (prefix === 0) throw new ConfigError(`TRUST_PROXY must not trust every address, got "${entry}"`);
+  }
+  return entries;
 }
 
 function stagePrefix(env: Env): string | undefined {

@@ -4,7 +4,7 @@ import type { ErrorObject } from 'ajv';
 import { HttpProblem } from '../http/problem.ts';
 import { AllowedMethods } from '../http/allowed-methods.ts';
 import { pathOf } from '../http/request-path.ts';
-import { fieldErrors } from './validation.ts';
+import { fieldErrors, MAX_FIELD_ERRORS } from './validation.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 
 /** Maps Fastify's own error codes for bad input to problems (never a 5xx for bad input). */
@@ -50,9 +50,14 @@ export const errorsPlugin = fp(
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof HttpProblem) return sendProblem(request, reply, error);
       if (error.validation) {
-        const errors = fieldErrors(error.validationContext ?? 'body', error.validation as ErrorObject[]);
-        const first = errors[0];
-        const detail = first ? `${first.path} ${first.message}` : 'The request is not valid';
+        const all = fieldErrors(error.validationContext ?? 'body', error.validation as ErrorObject[]);
+        const first = all[0];
+        // Capped: a body of thousands of unknown keys must not produce an error body larger than itself.
+        const errors = all.slice(0, MAX_FIELD_ERRORS);
+        const omitted = all.length - errors.length;
+        const detail =
+          (first ? `${first.path} ${first.message}` : 'The request is not valid') +
+          (omitted > 0 ? ` (${all.length} errors; the first ${errors.length} are listed)` : '');
         return sendProblem(request, reply, new HttpProblem('validation', detail, { errors }));
       }
       const mapped = fromFastifyError(error);

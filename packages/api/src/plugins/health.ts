@@ -34,6 +34,17 @@ const ServingSchema = Type.Object(
 );
 
 type CheckResult = 'ok' | 'failing' | 'skipped';
+type DependencyResult = { database: CheckResult; migrations: CheckResult };
+
+export interface HealthOptions {
+  readonly migrationsDir: string;
+  /**
+   * How long /health/ready reuses a dependency check, in ms; callers arriving while one runs share
+   * it. So a flood of readiness calls costs one query per period, not one per call. 0: no reuse.
+   * @default 1000
+   */
+  readonly readinessCacheMs?: number;
+}
 
 /**
  * Three checks for three questions (docs: templates/README.md, "Health checks"):
@@ -47,7 +58,7 @@ type CheckResult = 'ok' | 'failing' | 'skipped';
  *   draining, not overloaded), for people and monitoring.
  */
 export const healthPlugin = fp(
-  async (app: FastifyInstance, options: { migrationsDir: string }) => {
+  async (app: FastifyInstance, options: HealthOptions) => {
     app.decorate('draining', false);
     let expected: string[] | undefined;
     let migrationsApplied = false;
@@ -66,9 +77,7 @@ export const healthPlugin = fp(
     }
 
     /** Database and migrations; a pass opens the start-up gate. */
-    async function checkDependencies(
-      request: FastifyRequest,
-    ): Promise<{ database: CheckResult; migrations: CheckResult }> {
+    async function checkDependencies(request: FastifyRequest): Promise<DependencyResult> {
       try {
         await app.prisma.$queryRaw`SELECT 1`;
         const migrations = (await migrationsUpToDate()) ? 'ok' : 'failing';
@@ -82,6 +91,19 @@ export const healthPlugin = fp(
           ? { database: 'ok', migrations: 'failing' }
           : { database: 'failing', migrations: 'skipped' };
       }
+    }
+
+    const cacheMs = options.readinessCacheMs ?? 1_000;
+    let recent: { result: Promise<DependencyResult>; until: number } | undefined;
+    /** The readiness route's check: shared while it runs and for cacheMs after it settles. */
+    function recentDependencies(request: FastifyRequest): Promise<DependencyResult> {
+      if (recent !== undefined && Date.now() < recent.until) return recent.result;
+      const entry = { result: checkDependencies(request), until: Number.POSITIVE_INFINITY };
+      recent = entry;
+      void entry.result.then(() => {
+        entry.until = Date.now() + cacheMs;
+      });
+      return entry.result;
     }
 
     const send = (reply: FastifyReply, ok: boolean, checks: Record<string, unknown>) =>
@@ -155,7 +177,7 @@ export const healthPlugin = fp(
         const { database, migrations } =
           draining || overloaded
             ? { database: 'skipped' as const, migrations: 'skipped' as const }
-            : await checkDependencies(request);
+            : await recentDependencies(request);
         if (overloaded) request.log.warn('readiness: overloaded');
         const ok = database === 'ok' && migrations === 'ok' && !draining && !overloaded;
         return send(reply, ok, { database, migrations, draining, overloaded });

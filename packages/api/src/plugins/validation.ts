@@ -48,6 +48,14 @@ export const buildValidatorFactory = (): ValidatorFactory => (externalSchemas) =
 
 const PART_NAMES: Record<string, string> = { querystring: 'query', params: 'path', headers: 'header', body: 'body' };
 
+/** A 400 lists at most this many field errors; the rest are counted in its detail. */
+export const MAX_FIELD_ERRORS = 20;
+/** Longer pointers (a caller's own, very long key names) are cut, so one error cannot be large. */
+export const MAX_POINTER_LENGTH = 200;
+
+const shortened = (pointer: string): string =>
+  pointer.length <= MAX_POINTER_LENGTH ? pointer : `${pointer.slice(0, MAX_POINTER_LENGTH - 1)}…`;
+
 /** One field error per Ajv error, with a JSON pointer such as `/body/title`. */
 function fieldError(part: string, error: ErrorObject): FieldError {
   let pointer = error.instancePath;
@@ -60,7 +68,7 @@ function fieldError(part: string, error: ErrorObject): FieldError {
     pointer += `/${String(error.params.additionalProperty)}`;
     message = 'is not a known field';
   }
-  return { path: `/${part}${pointer}`, message };
+  return { path: shortened(`/${part}${pointer}`), message };
 }
 
 /**
@@ -88,7 +96,7 @@ export function fieldErrors(context: string, errors: readonly ErrorObject[]): Fi
       result.push(fieldError(part, error));
     } else if (error.keyword === 'anyOf') {
       const branches = errors.filter((e) => e.instancePath === path && e.keyword !== 'anyOf');
-      result.push({ path: `/${part}${path}`, message: unionMessage(branches) });
+      result.push({ path: shortened(`/${part}${path}`), message: unionMessage(branches) });
     }
   }
   return result;
