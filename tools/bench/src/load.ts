@@ -17,6 +17,8 @@ export interface LoadPhase {
   readonly trackPeakRss: () => () => Promise<number>;
   /** The server's CPU time so far (ms): its difference over the measured run, per request, is the cost of one request. */
   readonly cpuMs: () => Promise<number>;
+  /** Runs before the warm-up and before the measured run (e.g. to resynchronise task versions). */
+  readonly beforeEachRun?: () => Promise<void>;
 }
 
 function run(phase: LoadPhase, seconds: number): Promise<autocannon.Result> {
@@ -36,7 +38,11 @@ function run(phase: LoadPhase, seconds: number): Promise<autocannon.Result> {
 }
 
 export async function loadPhase(phase: LoadPhase): Promise<LoadNumbers> {
-  if (phase.warmupSeconds > 0) await run(phase, phase.warmupSeconds);
+  if (phase.warmupSeconds > 0) {
+    await phase.beforeEachRun?.();
+    await run(phase, phase.warmupSeconds);
+  }
+  await phase.beforeEachRun?.();
   const stopTracking = phase.trackPeakRss();
   const cpuBefore = await phase.cpuMs();
   const result = await run(phase, phase.durationSeconds);

@@ -15,6 +15,12 @@ export interface BenchOptions {
   /** Extra node flags for the api process, e.g. `--cpu-prof --cpu-prof-dir=bench-results/prof`. */
   readonly apiNodeFlags: readonly string[];
   readonly resultsDir: string;
+  /** Run the open-loop phase after the closed-loop one (BENCH_OPEN_LOOP=0 skips it). */
+  readonly openLoop: boolean;
+  /** Open-loop rate as a share of the api's closed-loop requests/s in that scenario. */
+  readonly openRateFraction: number;
+  /** A fixed open-loop rate (requests/s) for every scenario instead; undefined uses the fraction. */
+  readonly openRate: number | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -24,6 +30,14 @@ function positive(env: Env, name: string, fallback: number, min = 1): number {
   if (!raw) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function fraction(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!(value > 0 && value <= 1)) throw new Error(`${name} must be a number in (0, 1], got "${raw}"`);
   return value;
 }
 
@@ -44,5 +58,8 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     only: words(env.BENCH_ONLY),
     apiNodeFlags: words(env.BENCH_API_NODE_FLAGS),
     resultsDir: env.BENCH_RESULTS_DIR?.trim() || resultsDir,
+    openLoop: env.BENCH_OPEN_LOOP?.trim() !== '0',
+    openRateFraction: fraction(env, 'BENCH_OPEN_FRACTION', 0.5),
+    openRate: env.BENCH_OPEN_RATE?.trim() ? positive(env, 'BENCH_OPEN_RATE', 1) : undefined,
   };
 }

@@ -1,13 +1,23 @@
 /** Formats a bench result as a text table and writes it as JSON. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { judgeScenario, megabytes, ratio, TARGETS, type Kind, type LoadNumbers } from './stats.ts';
+import {
+  judgeScenario,
+  megabytes,
+  ratio,
+  TARGETS,
+  type Kind,
+  type LoadNumbers,
+  type OpenLoopNumbers,
+} from './stats.ts';
 
 export interface ScenarioResult {
   readonly name: string;
   readonly kind: Kind;
   readonly api: LoadNumbers;
   readonly baseline: LoadNumbers;
+  /** The open-loop phase at one fixed rate for both; absent when it was skipped. */
+  readonly open?: { readonly api: OpenLoopNumbers; readonly baseline: OpenLoopNumbers };
 }
 
 export interface BenchResult {
@@ -29,6 +39,10 @@ export interface BenchResult {
     readonly apiLogLevel: string;
     readonly tasks: number;
     readonly otherProjects: number;
+    readonly openLoop: boolean;
+    readonly openRateFraction: number;
+    readonly openRate: number | null;
+    readonly apiNodeFlags: readonly string[];
   };
   readonly scenarios: readonly ScenarioResult[];
   readonly api: { readonly startupMs: number; readonly idleRssBytes: number };
@@ -38,12 +52,12 @@ export interface BenchResult {
 
 const pad = (value: string, width: number): string => value.padStart(width);
 const fixed = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
-const mark = (ok: boolean): string => (ok ? 'ok' : 'MISS');
+const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
+const two = (value: number | null): string => (value === null ? '-' : value.toFixed(2));
 
 function scenarioLines(scenario: ScenarioResult): string[] {
-  const verdict = judgeScenario(scenario.kind, scenario.api, scenario.baseline);
-  const value = ratio(scenario.api.requestsPerSecond, scenario.baseline.requestsPerSecond);
-  const target = scenario.kind === 'read' ? TARGETS.readRatio : TARGETS.writeRatio;
+  const judged = judgeScenario(scenario.api, scenario.baseline, scenario.open);
+  const throughput = ratio(scenario.api.requestsPerSecond, scenario.baseline.requestsPerSecond);
   const row = (who: string, n: LoadNumbers): string =>
     [
       pad(who, 10),
@@ -55,16 +69,40 @@ function scenarioLines(scenario: ScenarioResult): string[] {
       pad(fixed(megabytes(n.peakRssBytes)), 9),
       pad(fixed(n.cpuMsPerRequest, 2), 10),
     ].join(' ');
-  const cpu = ratio(scenario.baseline.cpuMsPerRequest, scenario.api.cpuMsPerRequest);
-  return [
-    `${scenario.name} (${scenario.kind})`,
-    row('api', scenario.api),
-    row('baseline', scenario.baseline),
-    `${pad('ratio', 10)} ${pad(value === null ? '-' : value.toFixed(2), 9)}  target ≥ ${target.toFixed(2)}: ${mark(verdict.ratioOk)}` +
-      (scenario.kind === 'read' ? `; p99 ≤ ${TARGETS.readP99Ms} ms: ${mark(verdict.p99Ok)}` : '') +
-      `; zero errors: ${mark(verdict.errorsOk)}` +
-      `; CPU efficiency baseline/api ${cpu === null ? '-' : cpu.toFixed(2)}`,
-  ];
+  const openRow = (who: string, n: OpenLoopNumbers): string =>
+    [
+      pad(who, 10),
+      pad(`${fixed(n.rate, 0)} open`, 9),
+      pad(fixed(n.latencyP50Ms), 8),
+      pad(fixed(n.latencyP99Ms), 8),
+      // Unanswered = socket errors, timeouts and answers still missing at the deadline.
+      pad(String(n.sent - n.completed), 7),
+      pad(String(n.non2xx), 7),
+      pad(fixed(megabytes(n.peakRssBytes)), 9),
+      pad(fixed(n.cpuMsPerRequest, 2), 10),
+      `  send lag p99 ${fixed(n.sendLagP99Ms)} ms`,
+    ].join(' ');
+  const lines = [`${scenario.name} (${scenario.kind})`, row('api', scenario.api), row('baseline', scenario.baseline)];
+  if (scenario.open) lines.push(openRow('api', scenario.open.api), openRow('baseline', scenario.open.baseline));
+  lines.push(
+    `  throughput api/baseline ${two(throughput)} (closed loop, no target)`,
+    `  CPU efficiency baseline/api ${two(judged.cpuEfficiency)} (target ≥ ${TARGETS.cpuEfficiency.toFixed(2)}): ${verdict(judged.cpuOk)}`,
+    scenario.open
+      ? `  open-loop p99 api/baseline ${two(judged.openLoopP99Ratio)} at ${fixed(scenario.open.api.rate, 0)} req/s` +
+          ` (target ≤ ${TARGETS.openLoopP99Ratio.toFixed(2)}): ${verdict(judged.openLoopOk)}`
+      : '  open-loop phase skipped (BENCH_OPEN_LOOP=0): FAIL',
+    `  zero errors and non-2xx (api, every phase): ${verdict(judged.errorsOk)}`,
+  );
+  return lines;
+}
+
+/** The api's highest RSS in any phase of the run (closed or open loop). */
+export function apiPeakRss(result: BenchResult): number {
+  let peak = 0;
+  for (const scenario of result.scenarios) {
+    peak = Math.max(peak, scenario.api.peakRssBytes, scenario.open?.api.peakRssBytes ?? 0);
+  }
+  return peak;
 }
 
 export function formatReport(result: BenchResult): string {
@@ -78,20 +116,26 @@ export function formatReport(result: BenchResult): string {
     pad('peak MB', 9),
     pad('CPU ms/req', 10),
   ].join(' ');
+  const open = result.settings.openLoop
+    ? `; then open loop at ${result.settings.openRate === null ? `${result.settings.openRateFraction} × the api's closed-loop req/s` : `${result.settings.openRate} req/s`}, the same rate for both (latency from the intended send time)`
+    : '';
   const lines = [
     `taskboard bench — ${result.startedAt} — ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}` +
       ` — load average ${fixed(result.machine.loadAverage.start, 2)} → ${fixed(result.machine.loadAverage.end, 2)}`,
-    `${result.settings.connections} connections, ${result.settings.warmupSeconds} s warm-up + ${result.settings.durationSeconds} s measured per server and scenario; pool ${result.settings.poolMax}; api LOG_LEVEL=${result.settings.apiLogLevel}`,
+    `closed loop: ${result.settings.connections} connections, ${result.settings.warmupSeconds} s warm-up + ${result.settings.durationSeconds} s measured per server and scenario${open}; pool ${result.settings.poolMax}; api LOG_LEVEL=${result.settings.apiLogLevel}, one worker` +
+      (result.settings.apiNodeFlags.length > 0 ? `, node flags ${result.settings.apiNodeFlags.join(' ')}` : ''),
     '',
     header,
   ];
   for (const scenario of result.scenarios) lines.push(...scenarioLines(scenario), '');
+  const peak = apiPeakRss(result);
   lines.push(
-    `api start-up to ready: ${fixed(result.api.startupMs, 0)} ms (target < ${TARGETS.startupMs}): ${mark(result.api.startupMs < TARGETS.startupMs)}` +
-      `   baseline: ${fixed(result.baseline.startupMs, 0)} ms`,
-    `api idle RSS: ${fixed(megabytes(result.api.idleRssBytes))} MB (target < ${megabytes(TARGETS.idleRssBytes)}): ${mark(result.api.idleRssBytes < TARGETS.idleRssBytes)}` +
+    `api peak RSS under load: ${fixed(megabytes(peak))} MB (target ≤ ${megabytes(TARGETS.peakRssBytes)}): ${verdict(peak > 0 && peak <= TARGETS.peakRssBytes)}`,
+    `api idle RSS: ${fixed(megabytes(result.api.idleRssBytes))} MB (target ≤ ${megabytes(TARGETS.idleRssBytes)}): ${verdict(result.api.idleRssBytes <= TARGETS.idleRssBytes)}` +
       `   baseline: ${fixed(megabytes(result.baseline.idleRssBytes))} MB`,
-    `SDK runtime: ${result.sdk.gzipBytes} B min+gzip (${result.sdk.minifiedBytes} B min; target ≤ ${TARGETS.sdkGzipBytes}): ${mark(result.sdk.gzipBytes <= TARGETS.sdkGzipBytes)}`,
+    `api start-up to ready: ${fixed(result.api.startupMs, 0)} ms (target ≤ ${TARGETS.startupMs}): ${verdict(result.api.startupMs <= TARGETS.startupMs)}` +
+      `   baseline: ${fixed(result.baseline.startupMs, 0)} ms`,
+    `SDK runtime: ${result.sdk.gzipBytes} B min+gzip (${result.sdk.minifiedBytes} B min; target ≤ ${TARGETS.sdkGzipBytes}): ${verdict(result.sdk.gzipBytes <= TARGETS.sdkGzipBytes)}`,
   );
   return lines.join('\n');
 }

@@ -13,12 +13,14 @@ import { freePort } from '@taskboard/local-stack';
 import { measure as measureSdk } from '../../../packages/sdk/scripts/size.ts';
 import { buildBaseline } from './build-baseline.ts';
 import { loadPhase } from './load.ts';
+import { openLoopPhase, type PlannedRequest } from './open-loop.ts';
 import { benchOptions } from './options.ts';
 import { formatReport, writeResult, type BenchResult, type ScenarioResult } from './report.ts';
-import { seed, type SeededData } from './seed.ts';
+import { ReplaceTasks } from './replace-tasks.ts';
+import { seed, taskVersions, type SeededData } from './seed.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { startStack } from './stack.ts';
-import type { Kind } from './stats.ts';
+import { openLoopRate, type Kind } from './stats.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const API_DIR = join(ROOT, 'packages/api');
@@ -28,12 +30,21 @@ const loadAtStart = loadavg()[0] ?? 0;
 
 /** Settles the process after start-up before reading its idle RSS. */
 const IDLE_SETTLE_MS = 2_000;
+/** The closed-loop phase just warmed both servers up; the open loop only settles into its rate. */
+const OPEN_LOOP_WARMUP_SECONDS = 2;
+/** Task versions are re-read this often until they stop changing (at most RESYNC_MAX_MS). */
+const RESYNC_SETTLE_MS = 250;
+const RESYNC_MAX_MS = 10_000;
 
 interface Scenario {
   readonly name: string;
   readonly kind: Kind;
-  /** Requests for one server; `writePool` is the tasks that server's PUTs may replace. */
-  requests(data: SeededData, writePool: readonly string[]): autocannon.Request[];
+  /** Closed-loop requests for one server; `tasks` is the tasks that server's PUTs may replace. */
+  requests(data: SeededData, tasks: ReplaceTasks): autocannon.Request[];
+  /** The same requests for the open-loop phase, one at a time. */
+  source(data: SeededData, tasks: ReplaceTasks): () => PlannedRequest;
+  /** Uses the tasks' versions: reload them from the database before each run. */
+  readonly usesVersions?: boolean;
 }
 
 const TASK_BODY = JSON.stringify({
@@ -42,50 +53,58 @@ const TASK_BODY = JSON.stringify({
   priority: 'high',
 });
 
-/**
- * PUTs with If-Match need the task's current version, and two requests in flight must not
- * replace the same task (one would 412). Each request takes a task from a free list and
- * returns it with the new version from the ETag when its response arrives.
- */
-function replaceRequests(pool: readonly string[]): autocannon.Request[] {
-  const free = [...pool];
-  const versions = new Map(pool.map((id) => [id, 1]));
+function replaceRequests(tasks: ReplaceTasks): autocannon.Request[] {
   return [
     {
       method: 'PUT',
       setupRequest: (request, context) => {
-        const taskId = free.shift() ?? pool[Math.floor(Math.random() * pool.length)] ?? '';
+        const { taskId, path, headers, body } = tasks.take();
         (context as { taskId?: string }).taskId = taskId;
-        return {
-          ...request,
-          path: `/v1/tasks/${taskId}`,
-          headers: { ...request.headers, 'if-match': `"${versions.get(taskId) ?? 1}"` },
-          body: JSON.stringify({ title: `Replaced ${Date.now()}`, status: 'in_progress', priority: 'urgent' }),
-        };
+        return { ...request, path, headers: { ...request.headers, ...headers }, body };
       },
-      onResponse: (status, _body, context, headers) => {
-        const taskId = (context as { taskId?: string }).taskId ?? '';
-        const etag = /^"(\d+)"$/.exec(String(headers?.etag ?? ''));
-        if (status === 200 && etag?.[1] !== undefined) versions.set(taskId, Number(etag[1]));
-        free.push(taskId);
-      },
+      onResponse: (status, _body, context, headers) =>
+        tasks.give((context as { taskId?: string }).taskId ?? '', status, headers?.etag),
     },
   ];
 }
+
+function replaceSource(tasks: ReplaceTasks): () => PlannedRequest {
+  return () => {
+    const { taskId, ...request } = tasks.take();
+    return { method: 'PUT', ...request, done: (status, headers) => tasks.give(taskId, status, headers.etag) };
+  };
+}
+
+const listPath = (data: SeededData): string => `/v1/projects/${data.projectId}/tasks?limit=20`;
+const getPath = (data: SeededData): string => `/v1/tasks/${data.readTaskId}`;
+const createPath = (data: SeededData): string => `/v1/projects/${data.projectId}/tasks`;
 
 const SCENARIOS: readonly Scenario[] = [
   {
     name: 'list-tasks',
     kind: 'read',
-    requests: (data) => [{ method: 'GET', path: `/v1/projects/${data.projectId}/tasks?limit=20` }],
+    requests: (data) => [{ method: 'GET', path: listPath(data) }],
+    source: (data) => () => ({ method: 'GET', path: listPath(data) }),
   },
-  { name: 'get-task', kind: 'read', requests: (data) => [{ method: 'GET', path: `/v1/tasks/${data.readTaskId}` }] },
+  {
+    name: 'get-task',
+    kind: 'read',
+    requests: (data) => [{ method: 'GET', path: getPath(data) }],
+    source: (data) => () => ({ method: 'GET', path: getPath(data) }),
+  },
   {
     name: 'create-task',
     kind: 'write',
-    requests: (data) => [{ method: 'POST', path: `/v1/projects/${data.projectId}/tasks`, body: TASK_BODY }],
+    requests: (data) => [{ method: 'POST', path: createPath(data), body: TASK_BODY }],
+    source: (data) => () => ({ method: 'POST', path: createPath(data), body: TASK_BODY }),
   },
-  { name: 'replace-task', kind: 'write', requests: (_data, pool) => replaceRequests(pool) },
+  {
+    name: 'replace-task',
+    kind: 'write',
+    requests: (_data, tasks) => replaceRequests(tasks),
+    source: (_data, tasks) => replaceSource(tasks),
+    usesVersions: true,
+  },
 ];
 
 async function idleRss(server: ServerProcess): Promise<number> {
@@ -134,6 +153,8 @@ async function main(): Promise<void> {
         HOST: '127.0.0.1',
         PORT: String(apiPort),
         LOG_LEVEL: options.apiLogLevel,
+        // One worker: the comparison is per process (CPU per request, RSS), against a one-process baseline.
+        API_WORKERS: '1',
         // The bench measures throughput, not the per-user budget (its maximum allowed value).
         RATE_LIMIT_MAX: '1000000',
         // No load balancer to drain from: stop at once (and write --cpu-prof profiles on exit).
@@ -168,11 +189,27 @@ async function main(): Promise<void> {
 
     // Disjoint halves of the seeded tasks for the two servers' PUTs.
     const half = Math.floor(data.writeTaskIds.length / 2);
-    const pools = { api: data.writeTaskIds.slice(0, half), baseline: data.writeTaskIds.slice(half) };
+    const pools = {
+      api: new ReplaceTasks(data.writeTaskIds.slice(0, half)),
+      baseline: new ReplaceTasks(data.writeTaskIds.slice(half)),
+    };
+    const resync = (tasks: ReplaceTasks) => async (): Promise<void> => {
+      // Requests a stopped load generator left in flight still commit on the server (seconds on
+      // a busy machine): wait until two reads agree before trusting the versions.
+      let versions = await taskVersions(stack.databaseUrl, tasks.ids);
+      for (let settled = 0; settled < RESYNC_MAX_MS; settled += RESYNC_SETTLE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, RESYNC_SETTLE_MS));
+        const again = await taskVersions(stack.databaseUrl, tasks.ids);
+        const same = [...again].every(([id, version]) => versions.get(id) === version);
+        versions = again;
+        if (same) break;
+      }
+      tasks.reset(versions);
+    };
     const scenarios: ScenarioResult[] = [];
     for (const scenario of SCENARIOS) {
       if (options.only.length > 0 && !options.only.includes(scenario.name)) continue;
-      const phase = (server: ServerProcess, port: number, headers: Record<string, string>, pool: readonly string[]) =>
+      const phase = (server: ServerProcess, port: number, headers: Record<string, string>, pool: ReplaceTasks) =>
         loadPhase({
           url: `http://127.0.0.1:${port}`,
           connections: options.connections,
@@ -182,12 +219,36 @@ async function main(): Promise<void> {
           requests: scenario.requests(data, pool),
           trackPeakRss: () => server.trackPeakRss(),
           cpuMs: () => server.cpuMs(),
+          beforeEachRun: scenario.usesVersions === true ? resync(pool) : undefined,
         });
       log(`${scenario.name}: baseline`);
       const baselineNumbers = await phase(baseline, basePort, {}, pools.baseline);
       log(`${scenario.name}: api`);
       const apiNumbers = await phase(api, apiPort, { authorization: `Bearer ${stack.accessToken}` }, pools.api);
-      scenarios.push({ name: scenario.name, kind: scenario.kind, api: apiNumbers, baseline: baselineNumbers });
+      let open: ScenarioResult['open'];
+      if (options.openLoop) {
+        // The same fixed rate for both: a share of the api's own closed-loop maximum, which
+        // both can sustain, so the latencies compare service times, not queueing at saturation.
+        const rate = options.openRate ?? openLoopRate(apiNumbers.requestsPerSecond, options.openRateFraction);
+        const openPhase = (server: ServerProcess, port: number, headers: Record<string, string>, pool: ReplaceTasks) =>
+          openLoopPhase({
+            url: `http://127.0.0.1:${port}`,
+            rate,
+            durationSeconds: options.durationSeconds,
+            warmupSeconds: Math.min(options.warmupSeconds, OPEN_LOOP_WARMUP_SECONDS),
+            headers: { 'content-type': 'application/json', ...headers },
+            next: scenario.source(data, pool),
+            trackPeakRss: () => server.trackPeakRss(),
+            cpuMs: () => server.cpuMs(),
+            beforeEachRun: scenario.usesVersions === true ? resync(pool) : undefined,
+          });
+        log(`${scenario.name}: open loop at ${rate} req/s, baseline`);
+        const openBaseline = await openPhase(baseline, basePort, {}, pools.baseline);
+        log(`${scenario.name}: open loop at ${rate} req/s, api`);
+        const openApi = await openPhase(api, apiPort, { authorization: `Bearer ${stack.accessToken}` }, pools.api);
+        open = { api: openApi, baseline: openBaseline };
+      }
+      scenarios.push({ name: scenario.name, kind: scenario.kind, api: apiNumbers, baseline: baselineNumbers, open });
     }
 
     const sdk = await measureSdk();
@@ -210,6 +271,10 @@ async function main(): Promise<void> {
         apiLogLevel: options.apiLogLevel,
         tasks: options.tasks,
         otherProjects: options.otherProjects,
+        openLoop: options.openLoop,
+        openRateFraction: options.openRateFraction,
+        openRate: options.openRate ?? null,
+        apiNodeFlags: options.apiNodeFlags,
       },
       scenarios,
       api: { startupMs: api.startupMs, idleRssBytes: apiIdle },

@@ -134,3 +134,18 @@ export async function seed(options: SeedOptions): Promise<SeededData> {
     await client.end();
   }
 }
+
+/** The current version of each task (for If-Match), straight from the database. */
+export async function taskVersions(databaseUrl: string, ids: readonly string[]): Promise<Map<string, number>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string; version: number }>(
+      'SELECT id, version FROM tasks WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, Number(row.version)]));
+  } finally {
+    await client.end();
+  }
+}

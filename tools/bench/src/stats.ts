@@ -17,10 +17,16 @@ export interface LoadNumbers {
   readonly cpuMsPerRequest: number;
 }
 
+/** a/b unrounded; null when either is not a number or b is not positive. */
+export function exactRatio(a: number, b: number): number | null {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b <= 0) return null;
+  return a / b;
+}
+
 /** api/baseline, rounded to 2 decimals; null when the baseline served nothing. */
 export function ratio(api: number, baseline: number): number | null {
-  if (!Number.isFinite(api) || !Number.isFinite(baseline) || baseline <= 0) return null;
-  return Math.round((api / baseline) * 100) / 100;
+  const value = exactRatio(api, baseline);
+  return value === null ? null : Math.round(value * 100) / 100;
 }
 
 /** Nearest-rank percentile of raw samples (0 < p ≤ 100); NaN for no samples. */
@@ -38,43 +44,102 @@ export function megabytes(bytes: number): number {
 
 export type Kind = 'read' | 'write';
 
+/**
+ * One server at a fixed request rate (open loop): requests are sent on a schedule whatever
+ * the server does, and latency is measured from each request's intended send time, so a
+ * stall shows up in the latency of every request it delayed (no coordinated omission).
+ */
+export interface OpenLoopNumbers {
+  /** Requests per second the schedule sent. */
+  readonly rate: number;
+  /** Requests sent in the measured run (rate × duration). */
+  readonly sent: number;
+  /** Requests answered (any status) before the run's deadline. */
+  readonly completed: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  /** Socket errors and timeouts. */
+  readonly errors: number;
+  readonly non2xx: number;
+  readonly peakRssBytes: number;
+  readonly cpuMsPerRequest: number;
+  /**
+   * How late the load generator itself sent requests (99th percentile of actual − intended
+   * send time). Large values mean the generator, not the server, could not keep the rate.
+   */
+  readonly sendLagP99Ms: number;
+}
+
 export interface Targets {
-  readonly readRatio: number;
-  readonly writeRatio: number;
-  readonly readP99Ms: number;
-  readonly startupMs: number;
+  /** Baseline CPU ms per request ÷ api CPU ms per request, every scenario. */
+  readonly cpuEfficiency: number;
+  /** api p99 ÷ baseline p99 in the open-loop phase, every scenario. */
+  readonly openLoopP99Ratio: number;
+  /** Highest api RSS in any phase. */
+  readonly peakRssBytes: number;
   readonly idleRssBytes: number;
+  readonly startupMs: number;
   readonly sdkGzipBytes: number;
 }
 
-/** The issue's targets (for a 2-core machine). */
+/** Issue 17's targets (2-core machine, one api worker). */
 export const TARGETS: Targets = {
-  readRatio: 0.7,
-  writeRatio: 0.8,
-  readP99Ms: 25,
-  startupMs: 1_500,
-  idleRssBytes: 150 * 1024 * 1024,
+  cpuEfficiency: 0.5,
+  openLoopP99Ratio: 2,
+  peakRssBytes: 250 * 1024 * 1024,
+  idleRssBytes: 120 * 1024 * 1024,
+  startupMs: 1_000,
   sdkGzipBytes: 5 * 1024,
 };
 
+/**
+ * The open-loop rate for a scenario: a fraction (default half) of the api's own closed-loop
+ * maximum, so both servers can sustain it and latency is not queueing at saturation.
+ */
+export function openLoopRate(apiClosedLoopRequestsPerSecond: number, fraction = 0.5): number {
+  if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`fraction must be in (0, 1], got ${fraction}`);
+  if (!Number.isFinite(apiClosedLoopRequestsPerSecond)) return 1;
+  return Math.max(1, Math.floor(apiClosedLoopRequestsPerSecond * fraction));
+}
+
+/** How many requests of a schedule at `rate`/s starting at 0 are due by `elapsedMs` (the first is due at 0). */
+export function dueCount(elapsedMs: number, rate: number): number {
+  if (elapsedMs < 0) return 0;
+  return Math.floor((elapsedMs * rate) / 1000 + 1e-9) + 1;
+}
+
+/** Intended send time (ms from the start) of the i-th request (0-based) of a schedule at `rate`/s. */
+export function intendedSendMs(index: number, rate: number): number {
+  return (index * 1000) / rate;
+}
+
 export interface ScenarioVerdict {
-  readonly ratioOk: boolean;
-  /** Only reads have a p99 target; true for writes. */
-  readonly p99Ok: boolean;
+  /** Baseline CPU ms/request ÷ api CPU ms/request; null when not measurable. */
+  readonly cpuEfficiency: number | null;
+  readonly cpuOk: boolean;
+  /** api p99 ÷ baseline p99 at the same fixed rate; null without an open-loop phase. */
+  readonly openLoopP99Ratio: number | null;
+  readonly openLoopOk: boolean;
+  /** No socket errors, timeouts or non-2xx answers from the api in any phase. */
   readonly errorsOk: boolean;
 }
 
 export function judgeScenario(
-  kind: Kind,
   api: LoadNumbers,
   baseline: LoadNumbers,
+  open?: { readonly api: OpenLoopNumbers; readonly baseline: OpenLoopNumbers },
   targets: Targets = TARGETS,
 ): ScenarioVerdict {
-  const value = ratio(api.requestsPerSecond, baseline.requestsPerSecond);
-  const minimum = kind === 'read' ? targets.readRatio : targets.writeRatio;
+  // Judged unrounded, so 0.496 is not a pass because it prints as 0.50.
+  const cpuEfficiency = exactRatio(baseline.cpuMsPerRequest, api.cpuMsPerRequest);
+  const openLoopP99Ratio = open === undefined ? null : exactRatio(open.api.latencyP99Ms, open.baseline.latencyP99Ms);
+  // Unanswered requests (errors, timeouts) count, as do non-2xx answers.
+  const openErrors = open === undefined ? 0 : open.api.non2xx + (open.api.sent - open.api.completed);
   return {
-    ratioOk: value !== null && value >= minimum,
-    p99Ok: kind === 'write' || api.latencyP99Ms <= targets.readP99Ms,
-    errorsOk: api.errors === 0 && api.non2xx === 0,
+    cpuEfficiency,
+    cpuOk: cpuEfficiency !== null && cpuEfficiency >= targets.cpuEfficiency,
+    openLoopP99Ratio,
+    openLoopOk: openLoopP99Ratio !== null && openLoopP99Ratio <= targets.openLoopP99Ratio,
+    errorsOk: api.errors === 0 && api.non2xx === 0 && openErrors === 0,
   };
 }

@@ -29,6 +29,9 @@ t.test('options come from BENCH_* variables with defaults', async (t) => {
     poolMax: 10,
     build: true,
     resultsDir: '/results',
+    openLoop: true,
+    openRateFraction: 0.5,
+    openRate: undefined,
   });
   const set = benchOptions(
     {
@@ -45,6 +48,14 @@ t.test('options come from BENCH_* variables with defaults', async (t) => {
   t.same(set.apiNodeFlags, ['--cpu-prof']);
   t.throws(() => benchOptions({ BENCH_CONNECTIONS: '0' }, '/r'), /BENCH_CONNECTIONS/);
   t.throws(() => benchOptions({ BENCH_DURATION: 'ten' }, '/r'), /BENCH_DURATION/);
+  t.match(benchOptions({ BENCH_OPEN_LOOP: '0', BENCH_OPEN_FRACTION: '0.25', BENCH_OPEN_RATE: '300' }, '/r'), {
+    openLoop: false,
+    openRateFraction: 0.25,
+    openRate: 300,
+  });
+  t.throws(() => benchOptions({ BENCH_OPEN_FRACTION: '0' }, '/r'), /BENCH_OPEN_FRACTION must be a number in \(0, 1\]/);
+  t.throws(() => benchOptions({ BENCH_OPEN_FRACTION: '1.5' }, '/r'), /BENCH_OPEN_FRACTION/);
+  t.throws(() => benchOptions({ BENCH_OPEN_RATE: '0' }, '/r'), /BENCH_OPEN_RATE/);
 });
 
 t.test('profile frames are grouped by package or own file', async (t) => {

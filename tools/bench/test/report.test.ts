@@ -1,18 +1,34 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { formatReport, resultFileName, writeResult, type BenchResult } from '../src/report.ts';
-import type { LoadNumbers } from '../src/stats.ts';
+import { apiPeakRss, formatReport, resultFileName, writeResult, type BenchResult } from '../src/report.ts';
+import type { LoadNumbers, OpenLoopNumbers } from '../src/stats.ts';
 
-const load = (requestsPerSecond: number, p99: number, non2xx = 0): LoadNumbers => ({
+const MB = 1024 * 1024;
+
+const load = (requestsPerSecond: number, p99: number, non2xx = 0, cpuMsPerRequest = 1.25): LoadNumbers => ({
   requestsPerSecond,
   latencyP50Ms: 4,
   latencyP99Ms: p99,
   errors: 0,
   non2xx,
   totalRequests: requestsPerSecond * 10,
-  peakRssBytes: 200 * 1024 * 1024,
-  cpuMsPerRequest: 1.25,
+  peakRssBytes: 200 * MB,
+  cpuMsPerRequest,
+});
+
+const open = (p99: number, overrides: Partial<OpenLoopNumbers> = {}): OpenLoopNumbers => ({
+  rate: 400,
+  sent: 4000,
+  completed: 4000,
+  latencyP50Ms: 2.5,
+  latencyP99Ms: p99,
+  errors: 0,
+  non2xx: 0,
+  peakRssBytes: 180 * MB,
+  cpuMsPerRequest: 1.5,
+  sendLagP99Ms: 0.4,
+  ...overrides,
 });
 
 const result: BenchResult = {
@@ -33,10 +49,27 @@ const result: BenchResult = {
     apiLogLevel: 'info',
     tasks: 10_000,
     otherProjects: 100,
+    openLoop: true,
+    openRateFraction: 0.5,
+    openRate: null,
+    apiNodeFlags: [],
   },
   scenarios: [
-    { name: 'get-task', kind: 'read', api: load(800, 20), baseline: load(1000, 10) },
-    { name: 'create-task', kind: 'write', api: load(500, 90, 3), baseline: load(1000, 40) },
+    {
+      name: 'get-task',
+      kind: 'read',
+      api: load(800, 20),
+      baseline: load(1000, 10, 0, 0.625),
+      open: { api: open(12), baseline: open(6, { cpuMsPerRequest: 0.7 }) },
+    },
+    {
+      name: 'create-task',
+      kind: 'write',
+      api: load(500, 90, 3),
+      baseline: load(1000, 40, 0, 0.5),
+      open: { api: open(30, { peakRssBytes: 251 * MB, completed: 3999 }), baseline: open(10) },
+    },
+    { name: 'replace-task', kind: 'write', api: load(500, 90), baseline: load(1000, 40) },
   ],
   api: { startupMs: 1200, idleRssBytes: 160 * 1024 * 1024 },
   baseline: { startupMs: 300, idleRssBytes: 60 * 1024 * 1024 },
@@ -46,16 +79,50 @@ const result: BenchResult = {
 t.test('the report shows every number with its verdict', async (t) => {
   const text = formatReport(result);
   t.match(text, '2 × Test CPU, Node v24.0.0 — load average 1.50 → 2.25');
-  t.match(text, '50 connections, 3 s warm-up + 10 s measured');
-  t.match(text, /get-task \(read\)\n\s+api\s+800\s+4\.0\s+20\.0\s+0\s+0\s+200\.0\s+1\.25/);
   t.match(
     text,
-    /ratio\s+0\.80\s+target ≥ 0\.70: ok; p99 ≤ 25 ms: ok; zero errors: ok; CPU efficiency baseline\/api 1\.00/,
+    "closed loop: 50 connections, 3 s warm-up + 10 s measured per server and scenario; then open loop at 0.5 × the api's closed-loop req/s",
   );
-  t.match(text, /ratio\s+0\.50\s+target ≥ 0\.80: MISS; zero errors: MISS/);
-  t.match(text, 'api start-up to ready: 1200 ms (target < 1500): ok');
-  t.match(text, 'api idle RSS: 160.0 MB (target < 150): MISS');
-  t.match(text, 'SDK runtime: 3100 B min+gzip (8000 B min; target ≤ 5120): ok');
+  t.match(text, 'api LOG_LEVEL=info, one worker\n');
+  t.match(text, /get-task \(read\)\n\s+api\s+800\s+4\.0\s+20\.0\s+0\s+0\s+200\.0\s+1\.25\n/);
+  t.match(text, /\n\s+api\s+400 open\s+2\.5\s+12\.0\s+0\s+0\s+180\.0\s+1\.50\s+send lag p99 0\.4 ms\n/);
+  t.match(text, /\n\s+baseline\s+400 open\s+2\.5\s+6\.0\s+0\s+0\s+180\.0\s+0\.70/);
+  t.match(text, 'throughput api/baseline 0.80 (closed loop, no target)');
+  t.match(text, /get-task[^]*CPU efficiency baseline\/api 0\.50 \(target ≥ 0\.50\): PASS/);
+  t.match(text, /get-task[^]*open-loop p99 api\/baseline 2\.00 at 400 req\/s \(target ≤ 2\.00\): PASS/);
+  t.match(text, /create-task[^]*CPU efficiency baseline\/api 0\.40 \(target ≥ 0\.50\): FAIL/);
+  t.match(text, /create-task[^]*\n\s+api\s+400 open\s+2\.5\s+30\.0\s+1\s+0/, 'an unanswered request shows as an error');
+  t.match(text, /create-task[^]*open-loop p99 api\/baseline 3\.00 at 400 req\/s \(target ≤ 2\.00\): FAIL/);
+  t.match(text, /create-task[^]*zero errors and non-2xx \(api, every phase\): FAIL/);
+  t.match(text, /get-task[^]*zero errors and non-2xx \(api, every phase\): PASS/);
+  t.match(text, /replace-task[^]*open-loop phase skipped \(BENCH_OPEN_LOOP=0\): FAIL/);
+  t.match(text, 'api peak RSS under load: 251.0 MB (target ≤ 250): FAIL');
+  t.match(text, 'api idle RSS: 160.0 MB (target ≤ 120): FAIL   baseline: 60.0 MB');
+  t.match(text, 'api start-up to ready: 1200 ms (target ≤ 1000): FAIL   baseline: 300 ms');
+  t.match(text, 'SDK runtime: 3100 B min+gzip (8000 B min; target ≤ 5120): PASS');
+});
+
+t.test('the report passes what meets the targets and names a fixed rate and node flags', async (t) => {
+  const good: BenchResult = {
+    ...result,
+    settings: { ...result.settings, openRate: 300, apiNodeFlags: ['--max-semi-space-size=8'] },
+    scenarios: [result.scenarios[0]!],
+    api: { startupMs: 1000, idleRssBytes: 120 * MB },
+  };
+  const text = formatReport(good);
+  t.match(text, 'then open loop at 300 req/s, the same rate for both');
+  t.match(text, 'one worker, node flags --max-semi-space-size=8\n');
+  t.match(text, 'api peak RSS under load: 200.0 MB (target ≤ 250): PASS');
+  t.match(text, 'api idle RSS: 120.0 MB (target ≤ 120): PASS');
+  t.match(text, 'api start-up to ready: 1000 ms (target ≤ 1000): PASS');
+  t.notMatch(text, 'FAIL');
+  t.notMatch(formatReport({ ...good, settings: { ...good.settings, openLoop: false } }), 'then open loop');
+});
+
+t.test('the peak RSS is the api highest in any phase, closed or open loop', async (t) => {
+  t.equal(apiPeakRss(result), 251 * MB);
+  t.equal(apiPeakRss({ ...result, scenarios: [result.scenarios[2]!] }), 200 * MB);
+  t.equal(apiPeakRss({ ...result, scenarios: [] }), 0);
 });
 
 t.test('result files are named by start time, safe on every file system', async (t) => {

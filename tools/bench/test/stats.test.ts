@@ -1,5 +1,16 @@
 import t from 'tap';
-import { judgeScenario, megabytes, percentile, ratio, TARGETS, type LoadNumbers } from '../src/stats.ts';
+import {
+  dueCount,
+  intendedSendMs,
+  judgeScenario,
+  megabytes,
+  openLoopRate,
+  percentile,
+  ratio,
+  TARGETS,
+  type LoadNumbers,
+  type OpenLoopNumbers,
+} from '../src/stats.ts';
 
 const numbers = (overrides: Partial<LoadNumbers> = {}): LoadNumbers => ({
   requestsPerSecond: 1000,
@@ -38,26 +49,93 @@ t.test('megabytes rounds to one decimal MiB', async (t) => {
   t.equal(megabytes(1.26 * 1024 * 1024), 1.3);
 });
 
-t.test('reads need ratio ≥ 0.70 and p99 ≤ 25 ms; writes ratio ≥ 0.80', async (t) => {
-  const baseline = numbers();
-  t.same(judgeScenario('read', numbers({ requestsPerSecond: 700 }), baseline), {
-    ratioOk: true,
-    p99Ok: true,
-    errorsOk: true,
+const open = (overrides: Partial<OpenLoopNumbers> = {}): OpenLoopNumbers => ({
+  rate: 200,
+  sent: 2000,
+  completed: 2000,
+  latencyP50Ms: 3,
+  latencyP99Ms: 10,
+  errors: 0,
+  non2xx: 0,
+  peakRssBytes: 100 * 1024 * 1024,
+  cpuMsPerRequest: 0.5,
+  sendLagP99Ms: 0.2,
+  ...overrides,
+});
+
+t.test("issue 17's targets", async (t) => {
+  t.same(TARGETS, {
+    cpuEfficiency: 0.5,
+    openLoopP99Ratio: 2,
+    peakRssBytes: 250 * 1024 * 1024,
+    idleRssBytes: 120 * 1024 * 1024,
+    startupMs: 1000,
+    sdkGzipBytes: 5120,
   });
-  t.same(judgeScenario('read', numbers({ requestsPerSecond: 690, latencyP99Ms: 26 }), baseline), {
-    ratioOk: false,
-    p99Ok: false,
-    errorsOk: true,
-  });
-  t.same(judgeScenario('write', numbers({ requestsPerSecond: 790, latencyP99Ms: 500 }), baseline), {
-    ratioOk: false,
-    p99Ok: true,
-    errorsOk: true,
-  });
-  t.equal(judgeScenario('write', numbers({ requestsPerSecond: 800 }), baseline).ratioOk, true);
-  t.equal(judgeScenario('read', numbers({ non2xx: 1 }), baseline).errorsOk, false);
-  t.equal(judgeScenario('read', numbers({ errors: 1 }), baseline).errorsOk, false);
-  t.equal(judgeScenario('read', numbers(), numbers({ requestsPerSecond: 0 })).ratioOk, false, 'no baseline fails');
-  t.equal(TARGETS.sdkGzipBytes, 5120);
+});
+
+t.test('CPU efficiency is baseline CPU/request ÷ api CPU/request, ≥ 0.50, judged unrounded', async (t) => {
+  const baseline = numbers({ cpuMsPerRequest: 0.5 });
+  const at = (apiCpu: number) =>
+    judgeScenario(numbers({ cpuMsPerRequest: apiCpu }), baseline, { api: open(), baseline: open() });
+  t.equal(at(1).cpuEfficiency, 0.5);
+  t.equal(at(1).cpuOk, true, 'exactly 0.50 passes');
+  t.equal(at(1.01).cpuOk, false, '0.495 would print as 0.50 but fails');
+  t.equal(at(2).cpuEfficiency, 0.25);
+  t.equal(at(Number.NaN).cpuEfficiency, null);
+  t.equal(at(Number.NaN).cpuOk, false, 'no measurement is no pass');
+  t.equal(judgeScenario(numbers(), numbers({ cpuMsPerRequest: Number.NaN })).cpuOk, false);
+});
+
+t.test('open loop: api p99 ≤ 2 × baseline p99 at the same rate', async (t) => {
+  const judge = (apiP99: number, baseP99: number) =>
+    judgeScenario(numbers(), numbers(), {
+      api: open({ latencyP99Ms: apiP99 }),
+      baseline: open({ latencyP99Ms: baseP99 }),
+    });
+  t.same(judge(20, 10), { cpuEfficiency: 1, cpuOk: true, openLoopP99Ratio: 2, openLoopOk: true, errorsOk: true });
+  t.equal(judge(20.1, 10).openLoopOk, false);
+  t.equal(judge(20, 0).openLoopOk, false, 'a baseline p99 of 0 gives no ratio: no pass');
+  const skipped = judgeScenario(numbers(), numbers());
+  t.equal(skipped.openLoopP99Ratio, null);
+  t.equal(skipped.openLoopOk, false, 'no open-loop phase is no pass');
+});
+
+t.test('errors: closed-loop errors and non-2xx, open-loop non-2xx and unanswered requests', async (t) => {
+  const withOpen = (api: Partial<OpenLoopNumbers>) => ({ api: open(api), baseline: open() });
+  t.equal(judgeScenario(numbers(), numbers(), withOpen({})).errorsOk, true);
+  t.equal(judgeScenario(numbers({ non2xx: 1 }), numbers(), withOpen({})).errorsOk, false);
+  t.equal(judgeScenario(numbers({ errors: 1 }), numbers(), withOpen({})).errorsOk, false);
+  t.equal(judgeScenario(numbers(), numbers(), withOpen({ non2xx: 1 })).errorsOk, false);
+  t.equal(judgeScenario(numbers(), numbers(), withOpen({ completed: 1999, errors: 1 })).errorsOk, false);
+  t.equal(judgeScenario(numbers(), numbers(), withOpen({ completed: 1999 })).errorsOk, false, 'lost at the deadline');
+  t.equal(
+    judgeScenario(numbers(), numbers({ errors: 5 }), withOpen({})).errorsOk,
+    true,
+    "the baseline's errors are not the api's",
+  );
+});
+
+t.test('the open-loop rate is a share of the api closed-loop maximum, at least 1/s', async (t) => {
+  t.equal(openLoopRate(901), 450);
+  t.equal(openLoopRate(901, 0.25), 225);
+  t.equal(openLoopRate(1), 1);
+  t.equal(openLoopRate(0), 1);
+  t.equal(openLoopRate(Number.NaN), 1);
+  t.throws(() => openLoopRate(100, 0), RangeError);
+  t.throws(() => openLoopRate(100, 1.5), RangeError);
+});
+
+t.test('the schedule: request i is due at i/rate seconds', async (t) => {
+  t.equal(intendedSendMs(0, 200), 0);
+  t.equal(intendedSendMs(3, 200), 15);
+  t.equal(dueCount(-1, 200), 0);
+  t.equal(dueCount(0, 200), 1, 'the first is due at once');
+  t.equal(dueCount(4.99, 200), 1);
+  t.equal(dueCount(5, 200), 2);
+  t.equal(dueCount(1000, 200), 201);
+  t.equal(dueCount(intendedSendMs(7, 3), 3), 8, 'no rounding gap at a due time (7000/3 ms)');
+  for (let i = 0; i < 1000; i++) {
+    if (dueCount(intendedSendMs(i, 333), 333) !== i + 1) t.fail(`request ${i} not due at its own time`);
+  }
 });
