@@ -17,7 +17,12 @@ export interface SecurityOptions {
   readonly allowLoopback?: boolean;
 }
 
-/** Security headers and CORS from the configured allow-list (no origin is allowed by default). */
+/**
+ * Security headers and CORS from the configured allow-list (no origin is allowed by default), and
+ * `Cache-Control: no-store` on every answer to a request that carries credentials: a user's
+ * projects must not stay in a shared proxy's or the browser's HTTP cache after sign-out
+ * (RFC 9111 §5.2.2.5).
+ */
 export const securityPlugin = fp(
   async (app: FastifyInstance, options: SecurityOptions) => {
     const origins: (string | RegExp)[] = [...options.corsOrigins];
@@ -36,6 +41,11 @@ export const securityPlugin = fp(
       maxAge: CORS_POLICY.maxAgeSeconds,
       // An OPTIONS request that is not a CORS preflight gets an empty 204, not a text/plain 400.
       strictPreflight: false,
+    });
+    app.addHook('onSend', async (request, reply) => {
+      if (request.headers.authorization !== undefined && !reply.hasHeader('cache-control')) {
+        reply.header('cache-control', 'no-store');
+      }
     });
   },
   { name: 'security' },
