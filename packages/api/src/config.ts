@@ -20,6 +20,12 @@ export interface AuthConfig {
   readonly jwksRefetchIntervalMs: number;
   /** How long fetched keys stay cached. */
   readonly jwksCacheTtlMs: number;
+  /**
+   * The `admin` group is honoured only from tokens issued (`iat`) at most this long ago, so admin
+   * rights end within this time of a removal from the group, not when the token expires.
+   * @default 300
+   */
+  readonly adminMaxTokenAgeSeconds?: number;
 }
 
 /** Thresholds past which @fastify/under-pressure sheds load (503 + Retry-After); 0 disables one. */
@@ -240,6 +246,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       clockSkewSeconds: integer(env, 'AUTH_CLOCK_SKEW_SECONDS', 30, 0, 300),
       jwksRefetchIntervalMs: integer(env, 'AUTH_JWKS_REFETCH_INTERVAL_MS', 30_000, 0, 3_600_000),
       jwksCacheTtlMs: integer(env, 'AUTH_JWKS_CACHE_TTL_MS', 3_600_000, 1_000, 86_400_000),
+      adminMaxTokenAgeSeconds: integer(env, 'ADMIN_MAX_TOKEN_AGE_SECONDS', 300, 60, 86_400),
     },
     corsOrigins: list(env, 'CORS_ORIGINS').map((origin) => httpUrl('CORS_ORIGINS', origin)),
     corsAllowLoopback: corsAllowLoopback(env),

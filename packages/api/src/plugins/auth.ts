@@ -30,6 +30,7 @@ interface TokenClaims {
   client_id?: unknown;
   aud?: unknown;
   email?: unknown;
+  iat?: unknown;
   'cognito:groups'?: unknown;
 }
 
@@ -47,7 +48,18 @@ const invalid = (reason: string): HttpProblem => {
   return problem;
 };
 
-function checkClaims(claims: TokenClaims, auth: AuthConfig): Principal {
+/** ADMIN_MAX_TOKEN_AGE_SECONDS when not configured (programmatic configs, tests). */
+export const DEFAULT_ADMIN_MAX_TOKEN_AGE_SECONDS = 300;
+
+/**
+ * Seconds since the token was issued, or undefined without a numeric `iat`. Cognito puts the group
+ * list in a token when it issues it (sign-in or refresh), so this is how old that list may be.
+ */
+function tokenAgeSeconds(claims: TokenClaims, nowSeconds: number): number | undefined {
+  return typeof claims.iat === 'number' && Number.isFinite(claims.iat) ? nowSeconds - claims.iat : undefined;
+}
+
+function checkClaims(claims: TokenClaims, auth: AuthConfig, nowSeconds: number): Principal {
   const use = claims.token_use;
   if (use !== 'access' && use !== 'id') throw invalid('token_use missing');
   if (!auth.tokenUse.includes(use)) throw invalid(`token_use ${use} not accepted`);
@@ -60,12 +72,17 @@ function checkClaims(claims: TokenClaims, auth: AuthConfig): Principal {
   const groups = Array.isArray(rawGroups)
     ? rawGroups.filter((group): group is string => typeof group === 'string')
     : [];
+  // Admin rights must not outlive removal from the group by more than a few minutes, while a
+  // token lives up to its `exp` (15-60 minutes): honour the admin group only from recently
+  // issued tokens. An older token still works, with a member's rights; refreshing it restores them.
+  const age = tokenAgeSeconds(claims, nowSeconds);
+  const maxAdminAge = auth.adminMaxTokenAgeSeconds ?? DEFAULT_ADMIN_MAX_TOKEN_AGE_SECONDS;
   return {
     userId: claims.sub,
     issuer: String(claims.iss), // checked against the allow-list before the signature was
     email: typeof claims.email === 'string' ? claims.email : null,
     groups,
-    isAdmin: groups.includes(ADMIN_GROUP),
+    isAdmin: groups.includes(ADMIN_GROUP) && age !== undefined && age <= maxAdminAge + auth.clockSkewSeconds,
   };
 }
 
@@ -110,6 +127,9 @@ export const authPlugin = fp(
     app.decorate('authenticate', async (request: FastifyRequest) => {
       try {
         request.principal = await verifyRequest(request);
+        if (request.principal.groups.includes(ADMIN_GROUP) && !request.principal.isAdmin) {
+          request.log.info('admin group not applied: the token is older than ADMIN_MAX_TOKEN_AGE_SECONDS');
+        }
       } catch (error) {
         const reason = (error as { reason?: string }).reason ?? 'verification failed';
         request.log.info({ reason }, 'authentication failed');
@@ -131,7 +151,7 @@ export const authPlugin = fp(
         if (error instanceof HttpProblem) throw error;
         throw invalid((error as { code?: string }).code ?? 'verification failed');
       }
-      return checkClaims(claims, auth);
+      return checkClaims(claims, auth, Math.floor(Date.now() / 1000));
     }
   },
   { name: 'auth' },
