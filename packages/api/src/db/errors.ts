@@ -48,3 +48,21 @@ export function isUniqueViolation(error: unknown): boolean {
 export function isRecordNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2025';
 }
+
+/**
+ * Prisma's "foreign key constraint failed" (P2003, SQLSTATE 23503): the constraint's name when the
+ * driver reports it, '' when it does not; undefined for any other error.
+ */
+export function foreignKeyViolation(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, meta, cause } = error as {
+    code?: string;
+    meta?: { constraint?: unknown; driverAdapterError?: { cause?: { constraint?: { index?: unknown } } } };
+    cause?: unknown;
+  };
+  if (code === 'P2003' || code === '23503') {
+    const name = meta?.driverAdapterError?.cause?.constraint?.index ?? meta?.constraint;
+    return typeof name === 'string' ? name : '';
+  }
+  return cause !== undefined && cause !== error ? foreignKeyViolation(cause) : undefined;
+}

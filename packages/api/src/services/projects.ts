@@ -1,14 +1,22 @@
 import type { Principal } from '../auth/principal.ts';
-import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { PrismaClient, Project as ProjectRow } from '../generated/prisma/client.ts';
+import { uuidv7 } from '../db/uuidv7.ts';
 import { decodeCursor, toPage, type Page } from '../http/cursor.ts';
 import { matchedVersion } from '../http/etag.ts';
 import { HttpProblem } from '../http/problem.ts';
 import type { Member, MemberInput, Project, ProjectInput } from '../schemas/resources.ts';
-import { loadProjectAccess, requireOwner } from './access.ts';
+import {
+  auditRead,
+  loadProjectAccess,
+  loadProjectPage,
+  PROJECT_COLUMNS,
+  requireOwner,
+  type AuditLog,
+} from './access.ts';
 import { memberDto, projectDto } from './dto.ts';
 import { isRecordNotFound, isUniqueViolation } from '../db/errors.ts';
 
-export type Db = Pick<PrismaClient, 'project' | 'projectMember' | 'task' | 'user'>;
+export type Db = Pick<PrismaClient, 'project' | 'projectMember' | 'task' | 'user' | '$queryRaw'>;
 
 export interface Versioned<T> {
   readonly value: T;
@@ -24,38 +32,51 @@ export class ProjectService {
     this.prisma = prisma;
   }
 
-  async list(principal: Principal, query: { limit: number; cursor?: string }): Promise<Page<Project>> {
+  /** One statement: the projects the caller sees, with their role in each. */
+  async list(
+    principal: Principal,
+    query: { limit: number; cursor?: string },
+    audit?: AuditLog,
+  ): Promise<Page<Project>> {
     const after = decodeCursor(query.cursor);
-    // Admins read every project; everyone else the ones they are members of.
-    const visible = principal.isAdmin ? {} : { members: { some: { userId: principal.userId } } };
-    const rows = await this.prisma.project.findMany({
-      where: { ...visible, ...(after === undefined ? {} : { id: { gt: after } }) },
-      orderBy: { id: 'asc' },
-      take: query.limit + 1,
-      include: { members: { where: { userId: principal.userId }, select: { role: true } } },
-    });
-    return toPage(
+    const rows = await loadProjectPage(this.prisma, principal, { limit: query.limit + 1, after });
+    const page = toPage(
       rows,
       query.limit,
       (row) => row.id,
-      ({ members, ...row }) => projectDto(row, members[0]?.role ?? null),
+      ({ role, ...row }) => projectDto(row, role),
     );
+    auditRead(
+      audit,
+      principal,
+      null,
+      page.items.filter((project) => project.role === null).map((project) => project.id),
+      'projects',
+    );
+    return page;
   }
 
+  /**
+   * One statement: the project and the owner's membership row in one INSERT ... WITH, atomic
+   * without a transaction. Prisma's nested create takes three (two INSERTs and a SELECT) inside
+   * BEGIN/COMMIT.
+   */
   async create(db: Db, principal: Principal, input: ProjectInput): Promise<Project> {
-    const row = await db.project.create({
-      data: {
-        name: input.name,
-        description: input.description ?? null,
-        ownerId: principal.userId,
-        members: { create: { userId: principal.userId, role: 'owner' } },
-      },
-    });
-    return projectDto(row, 'owner');
+    const rows = await db.$queryRaw<ProjectRow[]>`
+      WITH p AS (
+        INSERT INTO "projects" ("id", "name", "description", "owner_id")
+        VALUES (${uuidv7()}::uuid, ${input.name}, ${input.description ?? null}, ${principal.userId})
+        RETURNING *
+      ), m AS (
+        INSERT INTO "project_members" ("project_id", "user_id", "role") SELECT p."id", p."owner_id", 'owner' FROM p
+      )
+      SELECT ${PROJECT_COLUMNS} FROM p`;
+    return projectDto(rows[0] as ProjectRow, 'owner');
   }
 
-  async get(principal: Principal, projectId: string): Promise<Project> {
+  async get(principal: Principal, projectId: string, audit?: AuditLog): Promise<Project> {
     const { project, role } = await loadProjectAccess(this.prisma, principal, projectId);
+    auditRead(audit, principal, role, [projectId], 'project');
     return projectDto(project, role);
   }
 

@@ -1,12 +1,12 @@
 import type { Principal } from '../auth/principal.ts';
-import type { PrismaClient, Task as TaskRow } from '../generated/prisma/client.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import { decodeCursor, toPage, type Page } from '../http/cursor.ts';
 import { matchedVersion } from '../http/etag.ts';
 import { HttpProblem, notFound } from '../http/problem.ts';
 import type { Task, TaskInput, TaskStatus } from '../schemas/resources.ts';
-import { loadProjectAccess, requireMember, type ProjectAccess } from './access.ts';
+import { auditRead, loadProjectAccess, loadTaskAccess, loadTaskPage, requireMember, type AuditLog } from './access.ts';
 import { taskDto, toDate } from './dto.ts';
-import { isRecordNotFound } from '../db/errors.ts';
+import { foreignKeyViolation, isRecordNotFound } from '../db/errors.ts';
 import type { Db } from './projects.ts';
 
 export interface TaskListQuery {
@@ -23,41 +23,40 @@ export class TaskService {
     this.prisma = prisma;
   }
 
-  async list(principal: Principal, projectId: string, query: TaskListQuery): Promise<Page<Task>> {
-    await loadProjectAccess(this.prisma, principal, projectId);
+  /** One statement: the access check and the page (access.ts). */
+  async list(principal: Principal, projectId: string, query: TaskListQuery, audit?: AuditLog): Promise<Page<Task>> {
     const after = decodeCursor(query.cursor);
-    // Served by the (project_id, id), (project_id, status, id) and (project_id, assignee_id, id) indexes.
-    const rows = await this.prisma.task.findMany({
-      where: {
-        projectId,
-        ...(query.status === undefined ? {} : { status: query.status }),
-        ...(query.assigneeId === undefined ? {} : { assigneeId: query.assigneeId }),
-        ...(after === undefined ? {} : { id: { gt: after } }),
-      },
-      orderBy: { id: 'asc' },
-      take: query.limit + 1,
+    const { tasks, role } = await loadTaskPage(this.prisma, principal, projectId, {
+      limit: query.limit + 1,
+      after,
+      status: query.status,
+      assigneeId: query.assigneeId,
     });
-    return toPage(rows, query.limit, (row) => row.id, taskDto);
+    auditRead(audit, principal, role, [projectId], 'tasks');
+    return toPage(tasks, query.limit, (row) => row.id, taskDto);
   }
 
+  /** Two statements: the access check, the INSERT (the database checks the assignee, see assigneeProblem). */
   async create(db: Db, principal: Principal, projectId: string, input: TaskInput): Promise<Task> {
     const access = await loadProjectAccess(db, principal, projectId);
     requireMember(access);
-    await assertAssignable(db, projectId, input.assigneeId);
-    const row = await db.task.create({ data: { projectId, ...writableFields(input) } });
+    const row = await db.task.create({ data: { projectId, ...writableFields(input) } }).catch((error: unknown) => {
+      throw writeProblem(error, 'Project');
+    });
     return taskDto(row);
   }
 
-  async get(principal: Principal, taskId: string): Promise<Task> {
-    const { task } = await this.load(principal, taskId);
+  async get(principal: Principal, taskId: string, audit?: AuditLog): Promise<Task> {
+    const { task, role } = await loadTaskAccess(this.prisma, principal, taskId);
+    auditRead(audit, principal, role, [task.projectId], 'task');
     return taskDto(task);
   }
 
+  /** Two statements: the task with the caller's role, the UPDATE. */
   async replace(principal: Principal, taskId: string, input: TaskInput, ifMatch?: readonly number[]): Promise<Task> {
-    const { task, access } = await this.load(principal, taskId);
+    const access = await loadTaskAccess(this.prisma, principal, taskId);
     requireMember(access);
-    const ifVersion = matchedVersion(ifMatch, task.version);
-    await assertAssignable(this.prisma, task.projectId, input.assigneeId);
+    const ifVersion = matchedVersion(ifMatch, access.task.version);
     // The version in the WHERE makes "check, then write" atomic: of two writers holding the
     // same ETag exactly one matches; the other finds no row (P2025) and gets 412.
     const row = await this.prisma.task
@@ -69,31 +68,22 @@ export class TaskService {
         if (isRecordNotFound(error)) {
           throw new HttpProblem('preconditionFailed', 'The task was changed by another request; fetch it again');
         }
-        throw error;
+        throw writeProblem(error, 'Task');
       });
     return taskDto(row);
   }
 
+  /** Two statements: the task with the caller's role, the DELETE. */
   async delete(principal: Principal, taskId: string, ifMatch?: readonly number[]): Promise<void> {
-    const { task, access } = await this.load(principal, taskId);
+    const access = await loadTaskAccess(this.prisma, principal, taskId);
     requireMember(access);
-    const ifVersion = matchedVersion(ifMatch, task.version);
+    const ifVersion = matchedVersion(ifMatch, access.task.version);
     const deleted = await this.prisma.task.deleteMany({
       where: { id: taskId, ...(ifVersion === undefined ? {} : { version: ifVersion }) },
     });
     if (deleted.count === 0 && ifVersion !== undefined) {
       throw new HttpProblem('preconditionFailed', 'The task was changed by another request; fetch it again');
     }
-  }
-
-  /** A task is visible exactly when its project is. */
-  private async load(principal: Principal, taskId: string): Promise<{ task: TaskRow; access: ProjectAccess }> {
-    const task = await this.prisma.task.findUnique({ where: { id: taskId } });
-    if (task === null) throw notFound('Task');
-    const access = await loadProjectAccess(this.prisma, principal, task.projectId).catch((error: unknown) => {
-      throw error instanceof HttpProblem && error.status === 404 ? notFound('Task') : error;
-    });
-    return { task, access };
   }
 }
 
@@ -109,15 +99,18 @@ function writableFields(input: TaskInput) {
   } as const;
 }
 
-async function assertAssignable(db: Db, projectId: string, assigneeId: string | null | undefined): Promise<void> {
-  if (assigneeId === null || assigneeId === undefined) return;
-  const member = await db.projectMember.findUnique({
-    where: { projectId_userId: { projectId, userId: assigneeId } },
-    select: { userId: true },
+/**
+ * A task's assignee must be a member of its project. The database enforces it (the foreign key
+ * tasks_assignee_membership_fkey, migration 20261201010000): checked in the same statement as the
+ * write, so a member removed while their task is being assigned cannot end up orphaned, and the
+ * loser of that race gets this 422 like any other non-member.
+ */
+function writeProblem(error: unknown, parent: 'Project' | 'Task'): unknown {
+  const constraint = foreignKeyViolation(error);
+  if (constraint === undefined) return error;
+  // The project (or task) went away between the access check and the write.
+  if (constraint === 'tasks_project_id_fkey') return notFound(parent);
+  return new HttpProblem('unprocessable', 'Tasks can only be assigned to members of the project', {
+    errors: [{ path: '/body/assigneeId', message: 'is not a member of this project' }],
   });
-  if (member === null) {
-    throw new HttpProblem('unprocessable', 'Tasks can only be assigned to members of the project', {
-      errors: [{ path: '/body/assigneeId', message: 'is not a member of this project' }],
-    });
-  }
 }

@@ -49,7 +49,7 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) =>
-      projects.list(request.principal, { limit: request.query.limit ?? 20, cursor: request.query.cursor }),
+      projects.list(request.principal, { limit: request.query.limit ?? 20, cursor: request.query.cursor }, request.log),
   );
 
   app.post<{ Body: ProjectInput }>(
@@ -85,7 +85,8 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: Type.Ref('Project'), ...commonErrors, 404: e404 },
       },
     },
-    async (request, reply) => sendVersioned(reply, await projects.get(request.principal, request.params.projectId)),
+    async (request, reply) =>
+      sendVersioned(reply, await projects.get(request.principal, request.params.projectId, request.log)),
   );
 
   app.put<{ Params: { projectId: string }; Body: ProjectInput }>(

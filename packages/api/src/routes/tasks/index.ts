@@ -61,12 +61,12 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { limit, cursor, status, assigneeId } = request.query;
-      return tasks.list(request.principal, request.params.projectId, {
-        limit: limit ?? 20,
-        cursor,
-        status,
-        assigneeId,
-      });
+      return tasks.list(
+        request.principal,
+        request.params.projectId,
+        { limit: limit ?? 20, cursor, status, assigneeId },
+        request.log,
+      );
     },
   );
 
@@ -104,7 +104,8 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: Type.Ref('Task'), ...commonErrors, 404: e404 },
       },
     },
-    async (request, reply) => sendVersioned(reply, await tasks.get(request.principal, request.params.taskId)),
+    async (request, reply) =>
+      sendVersioned(reply, await tasks.get(request.principal, request.params.taskId, request.log)),
   );
 
   app.put<{ Params: { taskId: string }; Body: TaskInput }>(
