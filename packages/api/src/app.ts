@@ -36,7 +36,7 @@ import { TaskService } from './services/tasks.ts';
 import { ROUTER_OPTIONS } from './http/allowed-methods.ts';
 import { assertPrefixIsNotARoute, stagePrefixRewriter } from './http/stage-prefix.ts';
 import { UserDirectory } from './services/users.ts';
-import { cognitoEmail } from './auth/cognito-email.ts';
+import { cognitoVerifiedEmail } from './auth/cognito-email.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -203,7 +203,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         const token = request.headers.authorization?.slice('Bearer '.length) ?? '';
         await app.services.users.ensure(request.principal, async () => {
           try {
-            return await cognitoEmail(request.principal.issuer, token);
+            return await cognitoVerifiedEmail(request.principal.issuer, token);
           } catch (error) {
             request.log.warn({ err: error }, 'could not read the user email from Cognito');
             throw error;

@@ -1,6 +1,7 @@
 import {
   AdminAddUserToGroupCommand,
   AdminConfirmSignUpCommand,
+  AdminUpdateUserAttributesCommand,
   CognitoIdentityProviderClient,
   CreateGroupCommand,
   CreateUserPoolClientCommand,
@@ -61,7 +62,7 @@ export async function createUserPool(endpoint: string, name: string): Promise<Lo
   }
 }
 
-/** Signs a user up, confirms them and puts them in their groups; returns their `sub`. */
+/** Signs a user up, confirms them (email verified) and puts them in their groups; returns their `sub`. */
 export async function createUser(endpoint: string, pool: LocalUserPool, user: LocalUser): Promise<string> {
   const client = cognitoClient(endpoint);
   try {
@@ -74,6 +75,18 @@ export async function createUser(endpoint: string, pool: LocalUserPool, user: Lo
       }),
     );
     await client.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.poolId, Username: user.email }));
+    // A user who confirms their sign-up with the emailed code has a verified email; the api only takes
+    // verified ones (email_verified), so the demo and test users get what that confirmation gives.
+    await client.send(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: pool.poolId,
+        Username: user.email,
+        UserAttributes: [
+          { Name: 'email', Value: user.email },
+          { Name: 'email_verified', Value: 'true' },
+        ],
+      }),
+    );
     for (const group of user.groups ?? []) {
       await client.send(
         new AdminAddUserToGroupCommand({ UserPoolId: pool.poolId, Username: user.email, GroupName: group }),

@@ -30,6 +30,7 @@ interface TokenClaims {
   client_id?: unknown;
   aud?: unknown;
   email?: unknown;
+  email_verified?: unknown;
   iat?: unknown;
   'cognito:groups'?: unknown;
 }
@@ -80,7 +81,8 @@ function checkClaims(claims: TokenClaims, auth: AuthConfig, nowSeconds: number):
   return {
     userId: claims.sub,
     issuer: String(claims.iss), // checked against the allow-list before the signature was
-    email: typeof claims.email === 'string' ? claims.email : null,
+    // ID tokens carry the email; an address nobody proved they own is not taken.
+    email: typeof claims.email === 'string' && claims.email_verified === true ? claims.email : null,
     groups,
     isAdmin: groups.includes(ADMIN_GROUP) && age !== undefined && age <= maxAdminAge + auth.clockSkewSeconds,
   };

@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { signIn } from '@taskboard/local-stack';
 import t from 'tap';
-import { authHeader, buildTestApp, json } from '../helpers/stack.ts';
+import { cognitoVerifiedEmail } from '../../src/auth/cognito-email.ts';
+import { UserDirectory } from '../../src/services/users.ts';
+import { authHeader, buildTestApp, json, signToken, testConfig, testStack } from '../helpers/stack.ts';
 
 // Issue 14, item 6 ("smaller items"); docs/reliability.md, "Smaller items", names each test here.
 
@@ -28,4 +32,118 @@ t.test('authenticated responses carry Cache-Control: no-store', async (t) => {
   }
   const docs = await app.inject({ method: 'GET', url: '/docs/json' });
   t.not(docs.headers['cache-control'], 'no-store', 'public documents stay cacheable');
+});
+
+/** One call of the Cognito user-pool API on the emulator (the JSON protocol the AWS SDK speaks). */
+async function cognito(operation: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const response = await fetch(testStack().cognito.endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+    },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${operation}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** A user of the emulator whose email is not verified (signed up and confirmed by an administrator). */
+async function unverifiedUser(): Promise<{ sub: string; email: string; accessToken: string }> {
+  const { cognito: pool } = testStack();
+  const email = `unverified-${randomUUID().slice(0, 8)}@example.test`;
+  const signUp = await cognito('SignUp', {
+    ClientId: pool.clientId,
+    Username: email,
+    Password: PASSWORD,
+    UserAttributes: [{ Name: 'email', Value: email }],
+  });
+  await cognito('AdminConfirmSignUp', { UserPoolId: pool.poolId, Username: email });
+  const { accessToken } = await signIn(pool.endpoint, pool.clientId, email, PASSWORD);
+  return { sub: String(signUp.UserSub), email, accessToken };
+}
+
+async function setEmail(sub: string, attributes: { Name: string; Value: string }[]): Promise<void> {
+  await cognito('AdminUpdateUserAttributes', {
+    UserPoolId: testStack().cognito.poolId,
+    Username: sub, // the username; the email alias changes with the address
+    UserAttributes: attributes,
+  });
+}
+
+const PASSWORD = 'Test-password-1';
+
+t.test('only a verified email is stored, and a stored email is refreshed from Cognito', async (t) => {
+  const app = await buildTestApp(t);
+  const { issuer } = testStack().cognito;
+  const user = await unverifiedUser();
+  const bearer = { authorization: `Bearer ${user.accessToken}` };
+  // GetUser against the emulator: the boundary the api talks to.
+  const lookup = () => cognitoVerifiedEmail(issuer, user.accessToken);
+
+  t.equal(await lookup(), null, 'GetUser: email_verified is not "true"');
+  const me = await app.inject({ method: 'GET', url: '/v1/me', headers: bearer });
+  t.equal(me.statusCode, 200);
+  t.equal(json(me).email, null, 'an unverified email is not taken');
+  const stored = async () => (await app.prisma.user.findUniqueOrThrow({ where: { id: user.sub } })).email;
+  t.equal(await stored(), null);
+
+  await setEmail(user.sub, [
+    { Name: 'email', Value: user.email },
+    { Name: 'email_verified', Value: 'true' },
+  ]);
+  t.equal(await lookup(), user.email, 'GetUser: verified now');
+  let lookups = 0;
+  const counted = async () => {
+    lookups += 1;
+    return await lookup();
+  };
+  const principal = { userId: user.sub, issuer, email: null, groups: [], isAdmin: false };
+  const users = new UserDirectory(app.prisma);
+  await users.ensure(principal, counted);
+  t.equal(await stored(), user.email, 'an unknown email is asked again, and stored once verified');
+  await users.ensure(principal, counted);
+  await new UserDirectory(app.prisma).ensure(principal, counted);
+  t.equal(lookups, 1, 'a fresh email is not asked again, in this process or another');
+
+  // The user changes their address; Cognito marks the new one unverified.
+  await setEmail(user.sub, [{ Name: 'email', Value: `new-${user.email}` }]);
+  await app.prisma.$executeRaw`UPDATE users SET updated_at = now() - interval '25 hours' WHERE id = ${user.sub}`;
+  await new UserDirectory(app.prisma).ensure(principal, counted);
+  t.equal(lookups, 2, 'a stored email older than a day is asked again');
+  t.equal(await stored(), null, 'and dropped: the address Cognito has now is not verified');
+
+  await setEmail(user.sub, [
+    { Name: 'email', Value: `new-${user.email}` },
+    { Name: 'email_verified', Value: 'true' },
+  ]);
+  await new UserDirectory(app.prisma).ensure(principal, counted);
+  t.equal(await stored(), `new-${user.email}`, 'the new address once verified');
+
+  await app.prisma.$executeRaw`UPDATE users SET updated_at = now() - interval '25 hours' WHERE id = ${user.sub}`;
+  await new UserDirectory(app.prisma).ensure(principal, async () => {
+    throw new Error('Cognito is down');
+  });
+  t.equal(await stored(), `new-${user.email}`, 'a failed refresh keeps the stored email');
+});
+
+t.test('an ID token email counts only when email_verified is true', async (t) => {
+  const app = await buildTestApp(t, { auth: { ...testConfig('x').auth, tokenUse: ['id'] } });
+  const { issuer, clientId } = testStack().cognito;
+  const idClaims = (sub: string, verified: unknown) => ({
+    sub,
+    iss: issuer,
+    aud: clientId,
+    token_use: 'id',
+    email: `${sub}@example.test`,
+    email_verified: verified,
+    iat: Math.floor(Date.now() / 1000),
+    exp: Math.floor(Date.now() / 1000) + 600,
+  });
+  const meWith = async (claims: Record<string, unknown>) =>
+    json(await app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${signToken(claims)}` } }));
+  t.equal((await meWith(idClaims(`id-unverified-${randomUUID()}`, false))).email, null);
+  t.equal((await meWith(idClaims(`id-string-${randomUUID()}`, 'false'))).email, null);
+  const verified = `id-verified-${randomUUID()}`;
+  t.equal((await meWith(idClaims(verified, true))).email, `${verified}@example.test`);
 });
