@@ -16,6 +16,7 @@ import { loadPhase } from './load.ts';
 import { openLoopPhase, type PlannedRequest } from './open-loop.ts';
 import { benchOptions } from './options.ts';
 import { formatReport, writeResult, type BenchResult, type ScenarioResult } from './report.ts';
+import { productionNodeOptions } from './production-flags.ts';
 import { ReplaceTasks } from './replace-tasks.ts';
 import { seed, taskVersions, type SeededData } from './seed.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
@@ -138,6 +139,8 @@ async function main(): Promise<void> {
     const env = { ...(process.env as Record<string, string>), NODE_ENV: 'production' };
     const stamp = startedAt.replace(/[:.]/g, '-');
 
+    // The V8 settings of production (the systemd unit's NODE_OPTIONS), so memory is measured as deployed.
+    const nodeOptions = await productionNodeOptions();
     const apiPort = await freePort();
     const api = await startServerProcess({
       name: 'api',
@@ -146,6 +149,7 @@ async function main(): Promise<void> {
       cwd: API_DIR,
       env: {
         ...env,
+        NODE_OPTIONS: nodeOptions,
         DATABASE_URL: stack.databaseUrl,
         DATABASE_POOL_MAX: String(options.poolMax),
         AUTH_ISSUERS: stack.issuer,
@@ -275,6 +279,7 @@ async function main(): Promise<void> {
         openRateFraction: options.openRateFraction,
         openRate: options.openRate ?? null,
         apiNodeFlags: options.apiNodeFlags,
+        apiNodeOptions: nodeOptions,
       },
       scenarios,
       api: { startupMs: api.startupMs, idleRssBytes: apiIdle },

@@ -53,6 +53,7 @@ const result: BenchResult = {
     openRateFraction: 0.5,
     openRate: null,
     apiNodeFlags: [],
+    apiNodeOptions: '--max-semi-space-size=16',
   },
   scenarios: [
     {
@@ -83,7 +84,7 @@ t.test('the report shows every number with its verdict', async (t) => {
     text,
     "closed loop: 50 connections, 3 s warm-up + 10 s measured per server and scenario; then open loop at 0.5 × the api's closed-loop req/s",
   );
-  t.match(text, 'api LOG_LEVEL=info, one worker\n');
+  t.match(text, 'api LOG_LEVEL=info, one worker, NODE_OPTIONS=--max-semi-space-size=16\n');
   t.match(text, /get-task \(read\)\n\s+api\s+800\s+4\.0\s+20\.0\s+0\s+0\s+200\.0\s+1\.25\n/);
   t.match(text, /\n\s+api\s+400 open\s+2\.5\s+12\.0\s+0\s+0\s+180\.0\s+1\.50\s+send lag p99 0\.4 ms\n/);
   t.match(text, /\n\s+baseline\s+400 open\s+2\.5\s+6\.0\s+0\s+0\s+180\.0\s+0\.70/);
@@ -105,13 +106,13 @@ t.test('the report shows every number with its verdict', async (t) => {
 t.test('the report passes what meets the targets and names a fixed rate and node flags', async (t) => {
   const good: BenchResult = {
     ...result,
-    settings: { ...result.settings, openRate: 300, apiNodeFlags: ['--max-semi-space-size=8'] },
+    settings: { ...result.settings, openRate: 300, apiNodeFlags: ['--cpu-prof'], apiNodeOptions: '' },
     scenarios: [result.scenarios[0]!],
     api: { startupMs: 1000, idleRssBytes: 120 * MB },
   };
   const text = formatReport(good);
   t.match(text, 'then open loop at 300 req/s, the same rate for both');
-  t.match(text, 'one worker, node flags --max-semi-space-size=8\n');
+  t.match(text, 'one worker, NODE_OPTIONS=(none), node flags --cpu-prof\n');
   t.match(text, 'api peak RSS under load: 200.0 MB (target ≤ 250): PASS');
   t.match(text, 'api idle RSS: 120.0 MB (target ≤ 120): PASS');
   t.match(text, 'api start-up to ready: 1000 ms (target ≤ 1000): PASS');
