@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { etagOf, requiredVersions } from '../http/etag.ts';
 import { pathOf } from '../http/request-path.ts';
 import type { Db } from '../services/projects.ts';
-import type { IdempotencyStore, StoredResponse } from '../services/idempotency.ts';
+import type { IdempotencyStore, RunOptions, StoredResponse } from '../services/idempotency.ts';
 
 export const secured = [{ bearerAuth: [] }];
 
@@ -35,13 +35,15 @@ export function idempotencyKey(request: FastifyRequest): string | undefined {
 
 /**
  * Runs a create under the caller's Idempotency-Key (if any) and sends its response,
- * first-time or replayed.
+ * first-time or replayed. A create that needs rights in a project (not just a signed-in caller)
+ * passes `beforeReplay` to check them again before a replay: `perform` checks them the first time.
  */
 export async function createIdempotently(
   store: IdempotencyStore,
   request: FastifyRequest,
   reply: FastifyReply,
   perform: (db: Db) => Promise<Omit<StoredResponse, 'replayed'>>,
+  options: RunOptions = {},
 ): Promise<FastifyReply> {
   const response = await store.run(
     {
@@ -52,6 +54,7 @@ export async function createIdempotently(
       body: request.body,
     },
     perform,
+    options,
   );
   return sendStored(reply, response);
 }

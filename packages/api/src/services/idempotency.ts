@@ -24,6 +24,15 @@ export interface IdempotentRequest {
 
 type Tx = Db & Pick<PrismaClient, 'idempotencyKey'>;
 
+export interface RunOptions {
+  /**
+   * Runs before a stored response is replayed and may throw to answer instead: the caller's right
+   * to make this request is checked again (they may have lost access to the project since), so a
+   * replay never answers a caller whom the request itself would refuse.
+   */
+  readonly beforeReplay?: () => Promise<void>;
+}
+
 /**
  * Idempotency-Key for POSTs. The create and the stored response commit in one
  * transaction, so a retry either finds the stored response or redoes the whole write:
@@ -42,12 +51,17 @@ export class IdempotencyStore {
   async run(
     request: IdempotentRequest,
     perform: (db: Db) => Promise<Omit<StoredResponse, 'replayed'>>,
+    options: RunOptions = {},
   ): Promise<StoredResponse> {
     if (request.key === undefined) return { ...(await perform(this.prisma)), replayed: false };
     const key = request.key;
     const hash = requestHash(request);
+    const replay = async (stored: StoredResponse): Promise<StoredResponse> => {
+      await options.beforeReplay?.();
+      return stored;
+    };
     const earlier = await this.find(request.userId, key, hash);
-    if (earlier) return earlier;
+    if (earlier) return await replay(earlier);
     try {
       return await this.prisma.$transaction(async (tx: Tx) => {
         const response = await perform(tx);
@@ -70,7 +84,7 @@ export class IdempotencyStore {
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       const winner = await this.find(request.userId, key, hash);
-      if (winner) return winner;
+      if (winner) return await replay(winner);
       throw error;
     }
   }

@@ -147,3 +147,37 @@ t.test('an ID token email counts only when email_verified is true', async (t) =>
   const verified = `id-verified-${randomUUID()}`;
   t.equal((await meWith(idClaims(verified, true))).email, `${verified}@example.test`);
 });
+
+t.test('an idempotent replay re-checks access: after removal it answers like a non-member', async (t) => {
+  const app = await buildTestApp(t);
+  const [alice, bob, carol] = await Promise.all([authHeader('alice'), authHeader('bob'), authHeader('carol')]);
+  await app.inject({ method: 'GET', url: '/v1/me', headers: bob }); // records bob
+  const project = json(
+    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'P' } }),
+  );
+  const projectId = String(project.id);
+  // Membership written directly: this test is about the replay, not how members join.
+  await app.prisma.projectMember.create({ data: { projectId, userId: testStack().users.bob.sub, role: 'member' } });
+  const create = (headers: Record<string, string>, key: string) =>
+    app.inject({
+      method: 'POST',
+      url: `/v1/projects/${projectId}/tasks`,
+      headers: { ...headers, 'idempotency-key': key },
+      payload: { title: 'Write it' },
+    });
+
+  const first = await create(bob, 'replay-key-1');
+  t.equal(first.statusCode, 201);
+  const replayed = await create(bob, 'replay-key-1');
+  t.equal(replayed.statusCode, 201, 'a member still gets the replay');
+  t.equal(replayed.headers['idempotent-replayed'], 'true');
+
+  await app.prisma.projectMember.deleteMany({ where: { projectId, userId: testStack().users.bob.sub } });
+  const afterRemoval = await create(bob, 'replay-key-1');
+  const nonMember = await create(carol, 'replay-key-1');
+  t.equal(nonMember.statusCode, 404, 'what a non-member gets');
+  t.equal(afterRemoval.statusCode, nonMember.statusCode, 'the removed member gets the same status');
+  t.equal(json(afterRemoval).type, json(nonMember).type);
+  t.notOk(afterRemoval.headers['idempotent-replayed'], 'and no replay');
+  t.notMatch(afterRemoval.body, String(json(first).id), 'nor the task');
+});

@@ -19,6 +19,7 @@ import {
   withExamples,
 } from '../../schemas/examples.ts';
 import { TaskStatusSchema, type TaskInput, type TaskStatus } from '../../schemas/resources.ts';
+import { loadProjectAccess, requireMember } from '../../services/access.ts';
 import { createIdempotently, ifMatchVersions, secured, sendVersioned } from '../route-helpers.ts';
 
 const ProjectParams = Type.Object({ projectId: withExamples(Uuid, EXAMPLE_PROJECT_ID) });
@@ -85,10 +86,20 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      return createIdempotently(idempotency, request, reply, async (db) => {
-        const task = await tasks.create(db, request.principal, request.params.projectId, request.body);
-        return { status: 201, body: task, etag: etagOf(task.version), location: `/v1/tasks/${task.id}` };
-      });
+      return createIdempotently(
+        idempotency,
+        request,
+        reply,
+        async (db) => {
+          const task = await tasks.create(db, request.principal, request.params.projectId, request.body);
+          return { status: 201, body: task, etag: etagOf(task.version), location: `/v1/tasks/${task.id}` };
+        },
+        {
+          // Someone removed from the project since gets what a non-member gets, not the stored 201.
+          beforeReplay: async () =>
+            requireMember(await loadProjectAccess(app.prisma, request.principal, request.params.projectId)),
+        },
+      );
     },
   );
 
