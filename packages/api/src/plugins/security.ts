@@ -1,8 +1,8 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { CORS_POLICY } from '../http/cors-policy.ts';
+import { SECURITY_HEADERS } from '../http/security-headers.ts';
 
 /**
  * A page served from this machine over plain http, on any port: `http://localhost:5174`,
@@ -27,10 +27,11 @@ export const securityPlugin = fp(
   async (app: FastifyInstance, options: SecurityOptions) => {
     const origins: (string | RegExp)[] = [...options.corsOrigins];
     if (options.allowLoopback === true) origins.push(LOOPBACK_ORIGIN);
-    await app.register(helmet, {
-      // Swagger UI sets its own CSP on /docs; the JSON API needs none beyond this default.
-      contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-      crossOriginResourcePolicy: { policy: 'same-site' },
+    // helmet's headers as constants (see http/security-headers.ts), set where helmet set them.
+    // Swagger UI sets its own CSP on /docs (reply headers win over these).
+    app.addHook('onRequest', (_request, reply, done) => {
+      for (const [name, value] of SECURITY_HEADERS) reply.raw.setHeader(name, value);
+      done();
     });
     await app.register(cors, {
       origin: origins.length > 0 ? origins : false,
