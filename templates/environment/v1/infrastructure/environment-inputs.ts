@@ -29,6 +29,9 @@ export interface EnvironmentInputs {
   readonly api_stage_name: string;
   readonly api_throttle_rate_limit: number;
   readonly api_throttle_burst_limit: number;
+  readonly waf_enabled: boolean;
+  readonly waf_rate_limit: number;
+  readonly waf_rate_limit_window_seconds: 60 | 120 | 300 | 600;
   readonly log_retention_days: number;
 }
 

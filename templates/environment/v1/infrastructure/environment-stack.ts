@@ -11,6 +11,7 @@ import { suppressAcceptedFindings } from './nag-suppressions.ts';
 import type { OpenApiDocument } from './openapi-document.ts';
 import { RestApiFromOpenApi } from './rest-api-from-openapi.ts';
 import { UserDirectory } from './user-directory.ts';
+import { ApiRateLimitWebAcl } from './waf.ts';
 
 export interface EnvironmentStackProps extends StackProps {
   readonly inputs: EnvironmentInputs;
@@ -58,6 +59,8 @@ export class EnvironmentStack extends Stack {
   readonly users: UserDirectory;
   readonly loadBalancer: InternalLoadBalancer;
   readonly restApi: RestApiFromOpenApi;
+  /** The web ACL on the API stage, when the spec sets waf_enabled. */
+  readonly webAcl?: ApiRateLimitWebAcl;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id, props);
@@ -125,6 +128,15 @@ export class EnvironmentStack extends Stack {
       throttlingBurstLimit: inputs.api_throttle_burst_limit,
       accessLogRetention: inputs.log_retention_days as logs.RetentionDays,
     });
+
+    if (inputs.waf_enabled) {
+      this.webAcl = new ApiRateLimitWebAcl(this, 'ApiWebAcl', {
+        stage: this.restApi.api.deploymentStage,
+        rateLimit: inputs.waf_rate_limit,
+        evaluationWindowSeconds: inputs.waf_rate_limit_window_seconds,
+        name: `taskboard-${inputs.environment_name}`,
+      });
+    }
 
     const appSubnets = vpc.selectSubnets(this.network.appSubnets);
     const outputs: Record<EnvironmentOutputName, string> = {
