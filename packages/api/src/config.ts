@@ -83,7 +83,7 @@ export interface AppConfig {
   readonly rateLimit: RateLimitConfig;
   /** TRUST_PROXY: proxies whose X-Forwarded-For entries are believed. @default none: request.ip is the socket peer */
   readonly trustProxy?: TrustProxy;
-  /** READINESS_CACHE_MS: how long /health/ready reuses one dependency check; 0 = never. @default 1000 */
+  /** READINESS_CACHE_MS: how long /health/ready reuses a finished dependency check; 0 = not at all. @default 1000 */
   readonly readinessCacheMs?: number;
   readonly bodyLimitBytes: number;
   readonly idempotencyTtlSeconds: number;

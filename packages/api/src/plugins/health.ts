@@ -40,7 +40,8 @@ export interface HealthOptions {
   readonly migrationsDir: string;
   /**
    * How long /health/ready reuses a dependency check, in ms; callers arriving while one runs share
-   * it. So a flood of readiness calls costs one query per period, not one per call. 0: no reuse.
+   * it. So a flood of readiness calls costs one query per period, not one per call. 0: no reuse once
+   * a check has finished (callers arriving while it runs still share it).
    * @default 1000
    */
   readonly readinessCacheMs?: number;

@@ -281,3 +281,78 @@ t.test('without the cache every readiness call queries (the regression the cache
   for (let i = 0; i < 20; i += 1) await app.inject({ method: 'GET', url: '/health/ready' });
   t.ok(checkouts >= 20, `${checkouts} checkouts for 20 calls`);
 });
+
+/** Sends requests from `concurrency` loops for `ms` over a real socket; counts answers by status. */
+async function flood(url: string, init: RequestInit, ms: number, concurrency = 32): Promise<Map<number, number>> {
+  const statuses = new Map<number, number>();
+  const until = Date.now() + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < until) {
+        const response = await fetch(url, init);
+        await response.arrayBuffer();
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      }
+    }),
+  );
+  return statuses;
+}
+
+// The figures in docs/reliability.md ("Limits before parsing") come from this test's comments.
+t.test('figures: a bad-token flood and a readiness flood over a real socket', async (t) => {
+  const seconds = 2;
+  const runs: Array<{ label: string; anonymousMax: number }> = [
+    { label: 'no address limit (as before)', anonymousMax: 1_000_000 },
+    { label: 'RATE_LIMIT_ANONYMOUS_MAX=60', anonymousMax: 60 },
+  ];
+  const rates: number[] = [];
+  for (const run of runs) {
+    let logLines = 0;
+    let logBytes = 0;
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logBytes += chunk.length;
+        for (const byte of chunk) if (byte === 10) logLines += 1;
+        done();
+      },
+    });
+    const app = await buildTestApp(
+      t,
+      { rateLimit: { max: 1_000, windowMs: 60_000, anonymousMax: run.anonymousMax } },
+      { logger: { level: 'info', stream } },
+    );
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const statuses = await flood(
+      `http://127.0.0.1:${port}/v1/me`,
+      { headers: { authorization: BAD_TOKEN } },
+      seconds * 1000,
+    );
+    const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+    rates.push(total / seconds);
+    t.comment(
+      `bad-token flood, ${run.label}: ${Math.round(total / seconds)} requests/s, ` +
+        `${statuses.get(401) ?? 0} × 401, ${statuses.get(429) ?? 0} × 429, ${logLines} log lines (${Math.round(logBytes / 1024)} KiB)`,
+    );
+    if (run.anonymousMax === 60) {
+      t.equal(statuses.get(401), 60, 'the budget is spent, then only 429');
+      t.ok(logLines < 130, `${logLines} log lines for ${total} requests`);
+    }
+  }
+
+  for (const cacheMs of [0, 1_000]) {
+    const app = await buildTestApp(t, { readinessCacheMs: cacheMs });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    let checkouts = 0;
+    app.database.pool.on('acquire', () => {
+      checkouts += 1;
+    });
+    const statuses = await flood(`http://127.0.0.1:${port}/health/ready`, {}, seconds * 1000);
+    const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+    t.comment(
+      `readiness flood, READINESS_CACHE_MS=${cacheMs}: ${total} calls in ${seconds} s, ${checkouts} database checkouts`,
+    );
+    if (cacheMs > 0) t.ok(checkouts <= 2 * (seconds + 1), `${checkouts} checkouts: about two per second at most`);
+  }
+});
