@@ -37,6 +37,7 @@ import { ROUTER_OPTIONS } from './http/allowed-methods.ts';
 import { assertPrefixIsNotARoute, stagePrefixRewriter } from './http/stage-prefix.ts';
 import { UserDirectory } from './services/users.ts';
 import { cognitoVerifiedEmail } from './auth/cognito-email.ts';
+import { normalizeTextFields } from './http/text-fields.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -199,6 +200,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     async (v1) => {
       // Rate limits and authentication in onRequest: before the body is parsed or validated.
       v1.addHook('onRequest', app.authenticateWithinLimits);
+      // Names and descriptions: NFC, no control or bidi override characters (src/http/text-fields.ts).
+      v1.addHook('preHandler', normalizeTextFields);
       v1.addHook('preHandler', async (request) => {
         const token = request.headers.authorization?.slice('Bearer '.length) ?? '';
         await app.services.users.ensure(request.principal, async () => {

@@ -181,3 +181,58 @@ t.test('an idempotent replay re-checks access: after removal it answers like a n
   t.notOk(afterRemoval.headers['idempotent-replayed'], 'and no replay');
   t.notMatch(afterRemoval.body, String(json(first).id), 'nor the task');
 });
+
+t.test(
+  'names and descriptions are stored in NFC; control and bidi override characters are a 400 naming the field',
+  async (t) => {
+    const app = await buildTestApp(t);
+    const alice = await authHeader('alice');
+    const post = (url: string, payload: Record<string, unknown>) =>
+      app.inject({ method: 'POST', url, headers: alice, payload });
+
+    const decomposed = 'Cafe\u0301 plan'; // "e" + COMBINING ACUTE ACCENT
+    const project = await post('/v1/projects', { name: decomposed, description: 'Line one\n\tLine two' });
+    t.equal(project.statusCode, 201);
+    t.equal(json(project).name, 'Caf\u00e9 plan', 'NFC: one precomposed é');
+    t.equal(json(project).description, 'Line one\n\tLine two', 'tabs and line breaks stay in descriptions');
+    const projectId = String(json(project).id);
+    const stored = await app.prisma.project.findUniqueOrThrow({ where: { id: projectId } });
+    t.equal(stored.name, 'Caf\u00e9 plan', 'stored normalized');
+
+    const task = await post(`/v1/projects/${projectId}/tasks`, {
+      title: 'A\u030Angstr\u00f6m',
+      description: 'o\u0308',
+    });
+    t.equal(task.statusCode, 201);
+    t.match(json(task), { title: '\u00c5ngstr\u00f6m', description: '\u00f6' });
+
+    const rtl = await post('/v1/projects', { name: '\u05e9\u05dc\u05d5\u05dd\u200F (RLM mark)' });
+    t.equal(rtl.statusCode, 201, 'plain direction marks stay allowed');
+
+    const refused: [string, Record<string, unknown>, string[]][] = [
+      ['/v1/projects', { name: 'invoice\u202Efdp.exe' }, ['/body/name']], // RIGHT-TO-LEFT OVERRIDE
+      ['/v1/projects', { name: 'ok', description: 'see \u2066hidden\u2069' }, ['/body/description']], // isolates
+      ['/v1/projects', { name: 'two\nlines' }, ['/body/name']],
+      ['/v1/projects', { name: 'bell\u0007', description: 'c1 \u0085' }, ['/body/name', '/body/description']],
+      [`/v1/projects/${projectId}/tasks`, { title: 'escape \u001b[31m red' }, ['/body/title']],
+    ];
+    for (const [url, payload, paths] of refused) {
+      const response = await post(url, payload);
+      t.equal(response.statusCode, 400, JSON.stringify(payload));
+      t.match(json(response), { type: '/problems/validation-error' });
+      t.same(
+        (json(response).errors as { path: string }[]).map((error) => error.path),
+        paths,
+        `names ${paths.join(', ')}`,
+      );
+    }
+    const replaced = await app.inject({
+      method: 'PUT',
+      url: `/v1/projects/${projectId}`,
+      headers: { ...alice, 'if-match': '"1"' },
+      payload: { name: 'renamed \u202Dx' },
+    });
+    t.equal(replaced.statusCode, 400, 'a replace is checked too');
+    t.equal((await app.prisma.project.findUniqueOrThrow({ where: { id: projectId } })).name, 'Caf\u00e9 plan');
+  },
+);
