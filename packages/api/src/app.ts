@@ -201,7 +201,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       // Rate limits and authentication in onRequest: before the body is parsed or validated.
       v1.addHook('onRequest', app.authenticateWithinLimits);
       // Names and descriptions: NFC, no control or bidi override characters (src/http/text-fields.ts).
-      v1.addHook('preHandler', normalizeTextFields);
+      v1.addHook('preValidation', normalizeTextFields);
       v1.addHook('preHandler', async (request) => {
         const token = request.headers.authorization?.slice('Bearer '.length) ?? '';
         await app.services.users.ensure(request.principal, async () => {

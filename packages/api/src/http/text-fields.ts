@@ -9,8 +9,10 @@ import { HttpProblem, type FieldError } from './problem.ts';
  * - bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they reorder
  *   what follows them on screen, the "Trojan Source" trick (CVE-2021-42574). The plain direction
  *   marks (U+200E, U+200F, U+061C) stay allowed: right-to-left text needs them, and they reorder nothing.
- * Checked after schema validation, in code rather than as a schema `pattern`, so the published
- * contract (openapi.json, whose request patterns only ever loosen) does not change.
+ * Runs before schema validation, so `maxLength` applies to the normalized text (NFC lengthens a few
+ * characters, e.g. U+0958, and the columns count characters). In code rather than as a schema
+ * `pattern`, so the published contract (openapi.json, whose request patterns only ever loosen) does
+ * not change.
  */
 const SINGLE_LINE_FIELDS = ['name', 'title'] as const;
 const MULTI_LINE_FIELDS = ['description'] as const;
@@ -32,7 +34,7 @@ function problemWith(text: string, multiLine: boolean): string | undefined {
 }
 
 /**
- * preHandler: normalizes the text fields of a JSON body to NFC in place, or answers 400 naming
+ * preValidation: normalizes the text fields of a JSON body to NFC in place, or answers 400 naming
  * every field that holds a refused character.
  */
 export async function normalizeTextFields(request: FastifyRequest): Promise<void> {

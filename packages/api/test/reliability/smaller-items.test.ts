@@ -236,3 +236,17 @@ t.test(
     t.equal((await app.prisma.project.findUniqueOrThrow({ where: { id: projectId } })).name, 'Caf\u00e9 plan');
   },
 );
+
+t.test('the length limit applies to the normalized text', async (t) => {
+  const app = await buildTestApp(t);
+  // U+0958 is a composition exclusion: NFC turns it into two characters (U+0915 U+093C).
+  const name = '\u0958'.repeat(150);
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/projects',
+    headers: await authHeader('alice'),
+    payload: { name },
+  });
+  t.equal(response.statusCode, 400, '300 characters once normalized: over the 200 limit, not a database error');
+  t.match(json(response), { errors: [{ path: '/body/name' }] });
+});
