@@ -18,12 +18,14 @@ import { securityPlugin } from './plugins/security.ts';
 import { buildValidatorFactory } from './plugins/validation.ts';
 import { buildMemoisedSerializerFactory } from './plugins/serialization.ts';
 import { meRoutes } from './routes/me/index.ts';
+import { invitationRoutes } from './routes/invitations/index.ts';
 import { projectRoutes } from './routes/projects/index.ts';
 import { taskRoutes } from './routes/tasks/index.ts';
 import { ProblemSchema } from './schemas/common.ts';
 import {
   MeSchema,
-  MemberInputSchema,
+  InvitationInputSchema,
+  InvitationSchema,
   MemberSchema,
   ProjectInputSchema,
   ProjectSchema,
@@ -31,6 +33,7 @@ import {
   TaskSchema,
 } from './schemas/resources.ts';
 import { IdempotencyStore } from './services/idempotency.ts';
+import { InvitationService } from './services/invitations.ts';
 import { ProjectService } from './services/projects.ts';
 import { TaskService } from './services/tasks.ts';
 import { ROUTER_OPTIONS } from './http/allowed-methods.ts';
@@ -43,6 +46,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     services: {
       readonly projects: ProjectService;
+      readonly invitations: InvitationService;
       readonly tasks: TaskService;
       readonly users: UserDirectory;
       readonly idempotency: IdempotencyStore;
@@ -136,11 +140,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   // Bodies are JSON: a text/plain body is a 415, not a string that fails the schema.
   app.removeContentTypeParser('text/plain');
-  // Many HTTP clients set Content-Type: application/json on every request; a DELETE has no body.
+  // Many HTTP clients set Content-Type: application/json on every request; a DELETE has no body,
+  // nor has a POST that takes none (accepting an invitation).
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '' && request.method === 'DELETE') done(null, undefined);
-    else parseJson(request, body as string, done);
+    if (body === '' && (request.method === 'DELETE' || request.routeOptions.schema?.body === undefined)) {
+      done(null, undefined);
+    } else parseJson(request, body as string, done);
   });
 
   if (config.stagePrefix) {
@@ -158,8 +164,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ProblemSchema,
     ProjectInputSchema,
     ProjectSchema,
-    MemberInputSchema,
     MemberSchema,
+    InvitationInputSchema,
+    InvitationSchema,
     TaskInputSchema,
     TaskSchema,
     MeSchema,
@@ -186,6 +193,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const idempotency = new IdempotencyStore(app.prisma, config.idempotencyTtlSeconds);
   app.decorate('services', {
     projects: new ProjectService(app.prisma),
+    invitations: new InvitationService(app.prisma),
     tasks: new TaskService(app.prisma),
     users: new UserDirectory(app.prisma),
     idempotency,
@@ -215,6 +223,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       });
       await v1.register(meRoutes);
       await v1.register(projectRoutes);
+      await v1.register(invitationRoutes);
       await v1.register(taskRoutes);
     },
     { prefix: '/v1' },

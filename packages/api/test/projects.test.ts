@@ -1,4 +1,5 @@
 import t from 'tap';
+import { addMember } from './helpers/members.ts';
 import { authHeader, buildTestApp, json, testStack } from './helpers/stack.ts';
 
 t.test('projects and members', async (t) => {
@@ -54,39 +55,19 @@ t.test('projects and members', async (t) => {
   });
 
   t.test('only the owner manages members; members see the project', async (t) => {
-    const add = await app.inject({
-      method: 'POST',
-      url: `${url}/members`,
-      headers: alice,
-      payload: { userId: users.bob.sub },
-    });
-    t.equal(add.statusCode, 201);
-    t.match(json(add), { userId: users.bob.sub, role: 'member' });
-    const located = await app.inject({ method: 'GET', url: String(add.headers.location), headers: bob });
-    t.equal(located.statusCode, 200, 'the Location of the new member can be read');
-    t.same(json(located), json(add));
-    const stranger = await app.inject({ method: 'GET', url: String(add.headers.location), headers: carol });
+    await addMember(app, alice, String(project.id), 'bob');
+    const memberUrl = `${url}/members/${users.bob.sub}`;
+    const located = await app.inject({ method: 'GET', url: memberUrl, headers: bob });
+    t.equal(located.statusCode, 200, 'the new member can be read');
+    t.match(json(located), { userId: users.bob.sub, role: 'member' });
+    const stranger = await app.inject({ method: 'GET', url: memberUrl, headers: carol });
     t.equal(stranger.statusCode, 404, 'not by someone outside the project');
     const notMember = await app.inject({ method: 'GET', url: `${url}/members/${users.carol.sub}`, headers: alice });
     t.equal(notMember.statusCode, 404);
-    t.equal(
-      (await app.inject({ method: 'POST', url: `${url}/members`, headers: alice, payload: { userId: users.bob.sub } }))
-        .statusCode,
-      409,
-    );
-    const unknown = await app.inject({
-      method: 'POST',
-      url: `${url}/members`,
-      headers: alice,
-      payload: { userId: 'never-signed-in' },
-    });
-    t.equal(unknown.statusCode, 422);
-    t.match(json(unknown), { errors: [{ path: '/body/userId' }] });
-    t.equal(
-      (await app.inject({ method: 'POST', url: `${url}/members`, headers: bob, payload: { userId: users.carol.sub } }))
-        .statusCode,
-      403,
-    );
+    const invite = (headers: Record<string, string>, userId: string) =>
+      app.inject({ method: 'POST', url: `${url}/invitations`, headers, payload: { userId } });
+    t.equal((await invite(alice, users.bob.sub)).statusCode, 409, 'a member cannot be invited again');
+    t.equal((await invite(bob, users.carol.sub)).statusCode, 403, 'members do not invite');
     const read = await app.inject({ method: 'GET', url, headers: bob });
     t.equal(read.statusCode, 200);
     t.equal(json(read).role, 'member');
@@ -105,7 +86,7 @@ t.test('projects and members', async (t) => {
   });
 
   t.test('removing a member unassigns their tasks', async (t) => {
-    await app.inject({ method: 'POST', url: `${url}/members`, headers: alice, payload: { userId: users.carol.sub } });
+    await addMember(app, alice, String(project.id), 'carol');
     const task = json(
       await app.inject({
         method: 'POST',
@@ -179,7 +160,7 @@ t.test('projects and members', async (t) => {
     t.same(results.map((r) => r.statusCode).sort(), [200, 412, 412, 412, 412, 412, 412, 412]);
   });
 
-  t.test('concurrent adds of the same member: one 201, the others 409, never a 500', async (t) => {
+  t.test('concurrent invitations of the same user: one 201, the others 409, never a 500', async (t) => {
     const p = json(
       await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Crowd' } }),
     );
@@ -187,7 +168,7 @@ t.test('projects and members', async (t) => {
       Array.from({ length: 6 }, () =>
         app.inject({
           method: 'POST',
-          url: `/v1/projects/${String(p.id)}/members`,
+          url: `/v1/projects/${String(p.id)}/invitations`,
           headers: alice,
           payload: { userId: users.carol.sub },
         }),

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { addMember } from './helpers/members.ts';
 import { authHeader, buildTestApp, json, testStack } from './helpers/stack.ts';
 
 t.test('tasks', async (t) => {
@@ -11,12 +12,7 @@ t.test('tasks', async (t) => {
     await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Tasks' } }),
   );
   const base = `/v1/projects/${String(project.id)}/tasks`;
-  await app.inject({
-    method: 'POST',
-    url: `/v1/projects/${String(project.id)}/members`,
-    headers: alice,
-    payload: { userId: users.bob.sub },
-  });
+  await addMember(app, alice, String(project.id), 'bob');
 
   t.test('create with defaults, read, replace, delete', async (t) => {
     const created = await app.inject({

@@ -12,7 +12,15 @@ export {
 } from './runtime/client.ts';
 export { APIPromise, type APIResult, type ETag } from './runtime/api-promise.ts';
 export { PageIterator, type Page } from './runtime/pagination.ts';
-export type { HealthAPI, MeAPI, ProjectMembersAPI, ProjectsAPI, TasksAPI } from './generated/resources.ts';
+export type {
+  HealthAPI,
+  InvitationsAPI,
+  MeAPI,
+  ProjectInvitationsAPI,
+  ProjectMembersAPI,
+  ProjectsAPI,
+  TasksAPI,
+} from './generated/resources.ts';
 export {
   APIConnectionError,
   APIError,

@@ -74,7 +74,7 @@ t.test('an ifMatch that is not an entity tag throws before anything is sent', as
 
 t.test('every resource method hits its operation', async (t) => {
   const s = await startServer((req, res) => {
-    const list = req.method === 'GET' && /\/(projects|members|tasks)(\?|$)/.test(req.url);
+    const list = req.method === 'GET' && /\/(projects|members|tasks|invitations)(\?|$)/.test(req.url);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(list ? { items: [], nextCursor: null } : { ok: true }));
   });
@@ -91,9 +91,14 @@ t.test('every resource method hits its operation', async (t) => {
   await tb.projects.replace(p, { name: 'm', description: null }, { ifMatch: '"1"' });
   await tb.projects.delete(p, { ifMatch: '"2"' });
   await tb.projects.members.list(p).firstPage();
-  await tb.projects.members.add(p, { userId: 'u1' });
   await tb.projects.members.get(p, 'u1');
   await tb.projects.members.remove(p, 'u 1');
+  await tb.projects.invitations.create(p, { userId: 'u1' });
+  await tb.projects.invitations.list(p).firstPage();
+  await tb.projects.invitations.revoke(p, 'i1');
+  await tb.invitations.list({ limit: 3 }).firstPage();
+  await tb.invitations.accept('i1');
+  await tb.invitations.decline('i 2');
   await tb.tasks.list(p, { status: 'done' }).firstPage();
   await tb.tasks.create(p, { title: 'x' });
   await tb.tasks.get('t1');
@@ -112,9 +117,14 @@ t.test('every resource method hits its operation', async (t) => {
       'PUT /v1/projects/p1',
       'DELETE /v1/projects/p1',
       'GET /v1/projects/p1/members',
-      'POST /v1/projects/p1/members',
       'GET /v1/projects/p1/members/u1',
       'DELETE /v1/projects/p1/members/u%201',
+      'POST /v1/projects/p1/invitations',
+      'GET /v1/projects/p1/invitations',
+      'DELETE /v1/projects/p1/invitations/i1',
+      'GET /v1/invitations?limit=3',
+      'POST /v1/invitations/i1/accept',
+      'POST /v1/invitations/i%202/decline',
       'GET /v1/projects/p1/tasks?status=done',
       'POST /v1/projects/p1/tasks',
       'GET /v1/tasks/t1',

@@ -76,7 +76,7 @@ t.test('getMe with a token from an async function', async (t) => {
   t.match(me, { id: users.alice.sub, email: users.alice.email, groups: [] });
   t.match(requestId, /^[0-9a-f-]{36}$/, 'the API generated a request id');
   t.equal((tokenCalls.alice ?? 0) - before, 1, 'the token function ran once for the call');
-  // Members must have called the API once before they can be added to a project.
+  // Bob and carol call the API once, as users do before anyone invites them.
   t.equal((await bob.me.get()).id, users.bob.sub);
   t.equal((await carol.me.get()).id, users.carol.sub);
 });
@@ -133,12 +133,37 @@ t.test("other users' projects are NotFoundError, with request ids", async (t) =>
   t.equal((await alice.projects.get(project.id)).name, 'Private', 'still there for its owner');
 });
 
-t.test('members: add, get, list, remove', async (t) => {
+t.test('invitations: create, list, revoke, decline, accept', async (t) => {
+  const project = await alice.projects.create({ name: 'Invites' });
+  const created = await alice.projects.invitations.create(project.id, { userId: users.bob.sub }).withResponse();
+  t.equal(created.status, 201);
+  t.match(created.data, { projectId: project.id, projectName: 'Invites', inviteeId: users.bob.sub });
+  t.notOk('email' in created.data, "no email of the invitee's");
+  t.same(await collect(alice.projects.invitations.list(project.id)), [created.data], 'the owner lists it');
+  t.same(await collect(bob.invitations.list()), [created.data], 'the invitee lists it');
+  t.ok((await rejection(bob.projects.get(project.id))) instanceof NotFoundError, 'invisible until accepted');
+
+  const declined = await bob.invitations.decline(created.data.id).withResponse();
+  t.equal(declined.status, 204);
+  t.same(await collect(bob.invitations.list()), []);
+
+  const toCarol = await alice.projects.invitations.create(project.id, { userId: users.carol.sub });
+  t.equal((await alice.projects.invitations.revoke(project.id, toCarol.id).withResponse()).status, 204);
+  t.ok((await rejection(carol.invitations.accept(toCarol.id))) instanceof NotFoundError, 'a revoked one is gone');
+
+  const again = await alice.projects.invitations.create(project.id, { userId: users.bob.sub });
+  const joined = await bob.invitations.accept(again.id).withResponse();
+  t.match(joined.data, { id: project.id, role: 'member' });
+  t.equal(joined.etag, '"1"');
+  t.equal((await bob.projects.get(project.id)).role, 'member', 'visible once accepted');
+});
+
+t.test('members: get, list, remove', async (t) => {
   const project = await alice.projects.create({ name: 'Team' });
-  const added = await alice.projects.members.add(project.id, { userId: users.bob.sub }).withResponse();
-  t.equal(added.status, 201);
-  t.match(added.data, { userId: users.bob.sub, role: 'member' });
-  t.same(await bob.projects.members.get(project.id, users.bob.sub), added.data, 'the member reads itself');
+  const invitation = await alice.projects.invitations.create(project.id, { userId: users.bob.sub });
+  await bob.invitations.accept(invitation.id);
+  const self = await bob.projects.members.get(project.id, users.bob.sub);
+  t.match(self, { userId: users.bob.sub, role: 'member' }, 'the member reads itself');
 
   const members = await collect(alice.projects.members.list(project.id, { limit: 1 }));
   t.equal(members.length, 2);
@@ -157,7 +182,7 @@ t.test('members: add, get, list, remove', async (t) => {
 
 t.test('tasks: create, get, replace with ifMatch, delete; list across pages and filters', async (t) => {
   const project = await alice.projects.create({ name: 'Board' });
-  await alice.projects.members.add(project.id, { userId: users.bob.sub });
+  await bob.invitations.accept((await alice.projects.invitations.create(project.id, { userId: users.bob.sub })).id);
 
   const specs = [
     { title: 'one', status: 'todo', assigneeId: users.bob.sub },

@@ -123,8 +123,8 @@ t.test('transport errors are APIErrors without a status', (t) => {
 t.test('a problem without detail reads as status + title', async (t) => {
   const s = await startServer(json(409, { type: 'x', title: 'Conflict', status: 409 }));
   t.teardown(s.close);
-  const err = await new Taskboard({ baseUrl: s.url }).projects.members
-    .add('p', { userId: 'u' })
+  const err = await new Taskboard({ baseUrl: s.url }).projects.invitations
+    .create('p', { userId: 'u' })
     .then(unexpected, (e: unknown) => e as APIError);
   t.equal(err.message, '409 Conflict');
 });

@@ -20,6 +20,7 @@ import {
 import {
   createMockHandlers,
   fakeId,
+  invitationFactory,
   memberFactory,
   meFactory,
   mockRoutes,
@@ -96,8 +97,15 @@ t.test('create: the resolver gets the parsed body; the client gets 201 and the c
 
   server.use(mock.createProject(({ body }) => projectFactory({ name: body.name })));
   t.equal((await client().projects.create({ name: 'Roadmap' })).name, 'Roadmap');
-  server.use(mock.addProjectMember(({ body }) => memberFactory({ userId: body.userId })));
-  t.equal((await client().projects.members.add(projectId, { userId: 'user-9' })).userId, 'user-9');
+  server.use(
+    mock.createProjectInvitation(({ params, body }) =>
+      invitationFactory({ projectId: params.projectId, inviteeId: body.userId }),
+    ),
+  );
+  t.match(await client().projects.invitations.create(projectId, { userId: 'user-9' }), {
+    projectId,
+    inviteeId: 'user-9',
+  });
 });
 
 t.test('errors: problem responses become the SDK error classes with the problem body', async (t) => {
@@ -224,6 +232,7 @@ t.test('factories produce values the contract accepts (validated with the API’
   check('Task', taskFactory({ status: 'done', dueDate: '2026-12-01', assigneeId: 'user-1' }));
   check('Project', projectFactory());
   check('Member', memberFactory());
+  check('Invitation', invitationFactory());
   check('Me', meFactory());
   check('Problem', problemFactory());
   check('Problem', problemFactory({ status: 422, errors: [{ path: '/body/title', message: 'empty' }] }));

@@ -28,13 +28,15 @@ export const openapiPlugin = fp(
             '**Try it out locally** (`npm start`): run `npm run -s token` in the repository, click **Authorize**, ' +
             'paste the token and close the dialog. The example bodies work as they are; the example ids do not ' +
             'exist: replace them with ids from your own responses (create a project first, then use its `id`). ' +
-            'A member must have signed in once (their id is the `id` of `GET /v1/me`); an assignee must be a member.',
+            'Users join a project by accepting an invitation: invite their id (the `id` of their `GET /v1/me`), then ' +
+            'they accept it from `GET /v1/invitations`. An assignee must be a member.',
         },
         servers: [{ url: '/' }],
         tags: [
           { name: 'me', description: 'The signed-in user' },
           { name: 'projects', description: 'Projects' },
           { name: 'members', description: 'Project membership' },
+          { name: 'invitations', description: 'Invitations to join a project: membership needs the invitee to accept' },
           { name: 'tasks', description: 'Tasks in a project' },
           { name: 'health', description: 'Liveness and readiness for load balancers' },
         ],

@@ -37,7 +37,18 @@ export const PROJECT_EXAMPLE = {
   updatedAt: CREATED_AT,
 };
 
-export const MEMBER_INPUT_EXAMPLE = { userId: EXAMPLE_MEMBER_ID };
+export const EXAMPLE_INVITATION_ID = '0193a1f4-1c2d-7e3f-8a4b-56789abcdef0';
+
+export const INVITATION_INPUT_EXAMPLE = { userId: EXAMPLE_MEMBER_ID };
+
+export const INVITATION_EXAMPLE = {
+  id: EXAMPLE_INVITATION_ID,
+  projectId: EXAMPLE_PROJECT_ID,
+  projectName: PROJECT_INPUT_EXAMPLE.name,
+  inviteeId: EXAMPLE_MEMBER_ID,
+  inviterId: EXAMPLE_USER_ID,
+  createdAt: CREATED_AT,
+};
 
 export const MEMBER_EXAMPLE = {
   userId: EXAMPLE_MEMBER_ID,

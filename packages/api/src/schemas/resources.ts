@@ -1,9 +1,10 @@
 import { Type, type Static } from 'typebox';
 import { Timestamp, UserId, Uuid } from './common.ts';
 import {
+  INVITATION_EXAMPLE,
+  INVITATION_INPUT_EXAMPLE,
   ME_EXAMPLE,
   MEMBER_EXAMPLE,
-  MEMBER_INPUT_EXAMPLE,
   PROJECT_EXAMPLE,
   PROJECT_INPUT_EXAMPLE,
   TASK_EXAMPLE,
@@ -59,20 +60,47 @@ export const MemberSchema = Type.Object(
   {
     userId: UserId,
     role: readOnly(ProjectRoleSchema),
-    email: readOnly(Type.Union([Type.String(), Type.Null()])),
+    email: readOnly(
+      Type.Union([Type.String(), Type.Null()], {
+        description:
+          'Shown to the members of the project only: a user shares it by accepting an invitation, never before.',
+      }),
+    ),
     createdAt: Timestamp,
   },
   { $id: 'Member', title: 'Member', additionalProperties: false, examples: [MEMBER_EXAMPLE] },
 );
 
-export const MemberInputSchema = Type.Object(
+export const InvitationInputSchema = Type.Object(
   { userId: UserId },
   {
-    $id: 'MemberInput',
-    title: 'MemberInput',
+    $id: 'InvitationInput',
+    title: 'InvitationInput',
     additionalProperties: false,
-    description: 'Adds a user who has signed in to Taskboard at least once as a member.',
-    examples: [MEMBER_INPUT_EXAMPLE],
+    description:
+      'Invites a user by id. The answer is the same whether or not the id belongs to anyone: the user sees the ' +
+      'invitation once they sign in, and becomes a member only by accepting it.',
+    examples: [INVITATION_INPUT_EXAMPLE],
+  },
+);
+
+export const InvitationSchema = Type.Object(
+  {
+    id: readOnly(Uuid),
+    projectId: readOnly(Uuid),
+    projectName: readOnly(ProjectName),
+    inviteeId: readOnly(UserId),
+    inviterId: readOnly(UserId),
+    createdAt: Timestamp,
+  },
+  {
+    $id: 'Invitation',
+    title: 'Invitation',
+    additionalProperties: false,
+    description:
+      'A pending invitation to join a project. It carries no email: the invitee shares theirs with the members ' +
+      'by accepting. Accepting, declining or revoking ends it.',
+    examples: [INVITATION_EXAMPLE],
   },
 );
 
@@ -132,7 +160,8 @@ export const MeSchema = Type.Object(
 export type ProjectInput = Static<typeof ProjectInputSchema>;
 export type Project = Static<typeof ProjectSchema>;
 export type Member = Static<typeof MemberSchema>;
-export type MemberInput = Static<typeof MemberInputSchema>;
+export type InvitationInput = Static<typeof InvitationInputSchema>;
+export type Invitation = Static<typeof InvitationSchema>;
 export type TaskInput = Static<typeof TaskInputSchema>;
 export type Task = Static<typeof TaskSchema>;
 export type Me = Static<typeof MeSchema>;

@@ -4,7 +4,7 @@ import { uuidv7 } from '../db/uuidv7.ts';
 import { decodeCursor, toPage, type Page } from '../http/cursor.ts';
 import { matchedVersion } from '../http/etag.ts';
 import { HttpProblem } from '../http/problem.ts';
-import type { Member, MemberInput, Project, ProjectInput } from '../schemas/resources.ts';
+import type { Member, Project, ProjectInput } from '../schemas/resources.ts';
 import {
   auditRead,
   loadProjectAccess,
@@ -14,9 +14,12 @@ import {
   type AuditLog,
 } from './access.ts';
 import { memberDto, projectDto } from './dto.ts';
-import { isRecordNotFound, isUniqueViolation } from '../db/errors.ts';
+import { isRecordNotFound } from '../db/errors.ts';
 
-export type Db = Pick<PrismaClient, 'project' | 'projectMember' | 'task' | 'user' | '$queryRaw'>;
+export type Db = Pick<
+  PrismaClient,
+  'project' | 'projectMember' | 'projectInvitation' | 'task' | 'user' | '$queryRaw' | '$executeRaw'
+>;
 
 export interface Versioned<T> {
   readonly value: T;
@@ -129,7 +132,7 @@ export class ProjectService {
     return toPage(rows, query.limit, (row) => row.userId, memberDto);
   }
 
-  /** One member, as the Location of addMember names it; visible to whoever sees the project. */
+  /** One member; visible to whoever sees the project. Invitees are not members until they accept. */
   async getMember(principal: Principal, projectId: string, userId: string): Promise<Member> {
     await loadProjectAccess(this.prisma, principal, projectId);
     const row = await this.prisma.projectMember.findUnique({
@@ -137,34 +140,6 @@ export class ProjectService {
       include: { user: { select: { email: true } } },
     });
     if (row === null) throw new HttpProblem('notFound', 'Member not found');
-    return memberDto(row);
-  }
-
-  async addMember(db: Db, principal: Principal, projectId: string, input: MemberInput): Promise<Member> {
-    const access = await loadProjectAccess(db, principal, projectId);
-    requireOwner(access);
-    const user = await db.user.findUnique({ where: { id: input.userId }, select: { id: true } });
-    if (user === null) {
-      throw new HttpProblem('unprocessable', 'No user with this id has signed in to Taskboard yet', {
-        errors: [{ path: '/body/userId', message: 'is not a known user' }],
-      });
-    }
-    const existing = await db.projectMember.findUnique({
-      where: { projectId_userId: { projectId, userId: input.userId } },
-    });
-    const alreadyMember = (): HttpProblem =>
-      new HttpProblem('conflict', 'The user is already a member of this project');
-    if (existing !== null) throw alreadyMember();
-    // The check above answers the common case; two concurrent adds both pass it, and the primary key
-    // decides: the loser gets the same 409.
-    const row = await db.projectMember
-      .create({
-        data: { projectId, userId: input.userId, role: 'member' },
-        include: { user: { select: { email: true } } },
-      })
-      .catch((error: unknown) => {
-        throw isUniqueViolation(error) ? alreadyMember() : error;
-      });
     return memberDto(row);
   }
 

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { addMember } from '../helpers/members.ts';
 import { authHeader, buildTestApp, json, testStack } from '../helpers/stack.ts';
 import { fillPath, loadOperations } from './helpers/openapi-operations.ts';
 
@@ -14,18 +15,23 @@ t.test('authorization matrix over every operation of openapi.json', async (t) =>
   const alice = await authHeader('alice');
   const bob = await authHeader('bob'); // a member of alice's project, not its owner
   const carol = await authHeader('carol'); // not a member
-  // Members must have signed in once before they can be added.
   for (const headers of [bob, carol]) await app.inject({ method: 'GET', url: '/v1/me', headers });
   const project = json(
     await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Alice only' } }),
   );
   const projectId = String(project.id);
-  await app.inject({
-    method: 'POST',
-    url: `/v1/projects/${projectId}/members`,
-    headers: alice,
-    payload: { userId: users.bob.sub },
-  });
+  await addMember(app, alice, projectId, 'bob');
+  // A pending invitation (to an id nobody has): only alice may list or revoke it, only its invitee
+  // accept or decline it.
+  const invitation = json(
+    await app.inject({
+      method: 'POST',
+      url: `/v1/projects/${projectId}/invitations`,
+      headers: alice,
+      payload: { userId: 'pending-invitee' },
+    }),
+  );
+  const invitationId = String(invitation.id);
   const task = json(
     await app.inject({
       method: 'POST',
@@ -40,6 +46,7 @@ t.test('authorization matrix over every operation of openapi.json', async (t) =>
       await app.prisma.project.findMany({ orderBy: { id: 'asc' } }),
       await app.prisma.task.findMany({ orderBy: { id: 'asc' } }),
       await app.prisma.projectMember.findMany({ orderBy: [{ projectId: 'asc' }, { userId: 'asc' }] }),
+      await app.prisma.projectInvitation.findMany({ orderBy: { id: 'asc' } }),
     ]);
 
   // What each operation is tried with against alice's rows. The owner-only and not-a-member
@@ -50,7 +57,12 @@ t.test('authorization matrix over every operation of openapi.json', async (t) =>
     deleteProject: { path: { projectId } },
     listProjectMembers: { path: { projectId } },
     getProjectMember: { path: { projectId, userId: users.alice.sub } },
-    addProjectMember: { path: { projectId }, payload: { userId: users.carol.sub } },
+    createProjectInvitation: { path: { projectId }, payload: { userId: users.carol.sub } },
+    listProjectInvitations: { path: { projectId } },
+    revokeProjectInvitation: { path: { projectId, invitationId } },
+    // Addressed to someone else: to carol (and to bob) the invitation does not exist.
+    acceptInvitation: { path: { invitationId } },
+    declineInvitation: { path: { invitationId } },
     removeProjectMember: { path: { projectId, userId: users.alice.sub } },
     listTasks: { path: { projectId }, query: `?assigneeId=${users.alice.sub}&status=todo` },
     createTask: { path: { projectId }, payload: { title: 'planted' } },
@@ -58,8 +70,16 @@ t.test('authorization matrix over every operation of openapi.json', async (t) =>
     replaceTask: { path: { taskId }, payload: { title: 'taken over' } },
     deleteTask: { path: { taskId } },
   };
-  const ownerOnly = new Set(['replaceProject', 'deleteProject', 'addProjectMember', 'removeProjectMember']);
-  const unscoped = new Set(['getMe', 'listProjects', 'createProject']); // they act on the caller's own data
+  const ownerOnly = new Set([
+    'replaceProject',
+    'deleteProject',
+    'removeProjectMember',
+    'createProjectInvitation',
+    'listProjectInvitations',
+    'revokeProjectInvitation',
+  ]);
+  // They act on the caller's own data.
+  const unscoped = new Set(['getMe', 'listProjects', 'createProject', 'listInvitations']);
 
   const operations = loadOperations().filter((operation) => operation.secured);
   t.same(
@@ -101,6 +121,8 @@ t.test('authorization matrix over every operation of openapi.json', async (t) =>
     const lists = [
       `/v1/projects?limit=100&cursor=${cursor}`,
       `/v1/projects?limit=1&cursor=${aliceCursor}`,
+      `/v1/invitations?limit=100&cursor=${cursor}`,
+      `/v1/projects/${String(mine.id)}/invitations?cursor=${cursor}`,
       `/v1/projects/${String(mine.id)}/tasks?assigneeId=${users.alice.sub}`,
       `/v1/projects/${String(mine.id)}/tasks?cursor=${Buffer.from(JSON.stringify({ after: taskId })).toString('base64url')}`,
       `/v1/projects/${String(mine.id)}/members?cursor=${Buffer.from(JSON.stringify({ after: users.alice.sub })).toString('base64url')}`,

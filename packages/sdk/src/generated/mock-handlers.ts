@@ -7,9 +7,11 @@ import type { OperationId } from './types.ts';
 
 /** How each operation is matched (MSW path pattern) and answered (success status; `body`: parse the JSON request body). */
 export const mockRoutes = {
-  addProjectMember: { method: 'post', path: '/v1/projects/:projectId/members', status: 201, body: true },
+  acceptInvitation: { method: 'post', path: '/v1/invitations/:invitationId/accept', status: 200 },
   createProject: { method: 'post', path: '/v1/projects', status: 201, body: true },
+  createProjectInvitation: { method: 'post', path: '/v1/projects/:projectId/invitations', status: 201, body: true },
   createTask: { method: 'post', path: '/v1/projects/:projectId/tasks', status: 201, body: true },
+  declineInvitation: { method: 'post', path: '/v1/invitations/:invitationId/decline', status: 204 },
   deleteProject: { method: 'delete', path: '/v1/projects/:projectId', status: 204 },
   deleteTask: { method: 'delete', path: '/v1/tasks/:taskId', status: 204 },
   getLiveness: { method: 'get', path: '/health/live', status: 200 },
@@ -19,19 +21,24 @@ export const mockRoutes = {
   getReadiness: { method: 'get', path: '/health/ready', status: 200 },
   getServing: { method: 'get', path: '/health/serving', status: 200 },
   getTask: { method: 'get', path: '/v1/tasks/:taskId', status: 200 },
+  listInvitations: { method: 'get', path: '/v1/invitations', status: 200 },
+  listProjectInvitations: { method: 'get', path: '/v1/projects/:projectId/invitations', status: 200 },
   listProjectMembers: { method: 'get', path: '/v1/projects/:projectId/members', status: 200 },
   listProjects: { method: 'get', path: '/v1/projects', status: 200 },
   listTasks: { method: 'get', path: '/v1/projects/:projectId/tasks', status: 200 },
   removeProjectMember: { method: 'delete', path: '/v1/projects/:projectId/members/:userId', status: 204 },
   replaceProject: { method: 'put', path: '/v1/projects/:projectId', status: 200, body: true },
   replaceTask: { method: 'put', path: '/v1/tasks/:taskId', status: 200, body: true },
+  revokeProjectInvitation: { method: 'delete', path: '/v1/projects/:projectId/invitations/:invitationId', status: 204 },
 } as const satisfies Record<OperationId, MockRoute>;
 
 /** The problem+json statuses each operation declares: the only ones its mock may answer with `problemResponse`. */
 export interface MockProblemStatuses {
-  addProjectMember: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+  acceptInvitation: 400 | 401 | 404 | 429 | 500 | 503;
   createProject: 400 | 401 | 413 | 415 | 422 | 429 | 500 | 503;
+  createProjectInvitation: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
   createTask: 400 | 401 | 403 | 404 | 413 | 415 | 422 | 429 | 500 | 503;
+  declineInvitation: 400 | 401 | 404 | 429 | 500 | 503;
   deleteProject: 400 | 401 | 403 | 404 | 412 | 429 | 500 | 503;
   deleteTask: 400 | 401 | 403 | 404 | 412 | 429 | 500 | 503;
   getLiveness: never;
@@ -41,22 +48,29 @@ export interface MockProblemStatuses {
   getReadiness: never;
   getServing: never;
   getTask: 400 | 401 | 404 | 429 | 500 | 503;
+  listInvitations: 400 | 401 | 429 | 500 | 503;
+  listProjectInvitations: 400 | 401 | 403 | 404 | 429 | 500 | 503;
   listProjectMembers: 400 | 401 | 404 | 429 | 500 | 503;
   listProjects: 400 | 401 | 429 | 500 | 503;
   listTasks: 400 | 401 | 404 | 429 | 500 | 503;
   removeProjectMember: 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503;
   replaceProject: 400 | 401 | 403 | 404 | 412 | 413 | 415 | 429 | 500 | 503;
   replaceTask: 400 | 401 | 403 | 404 | 412 | 413 | 415 | 422 | 429 | 500 | 503;
+  revokeProjectInvitation: 400 | 401 | 403 | 404 | 429 | 500 | 503;
 }
 
 /** One typed MSW handler factory per operation: `createMockHandlers({ baseUrl })` returns this. */
 export interface MockHandlers {
-  /** Add a member (owner only) — `POST /v1/projects/{projectId}/members` → 201 */
-  addProjectMember(resolver: MockResolver<'addProjectMember'>, options?: RequestHandlerOptions): HttpHandler;
+  /** Accept an invitation: the caller joins the project, and the members see their email — `POST /v1/invitations/{invitationId}/accept` → 200 */
+  acceptInvitation(resolver: MockResolver<'acceptInvitation'>, options?: RequestHandlerOptions): HttpHandler;
   /** Create a project; the caller becomes its owner — `POST /v1/projects` → 201 */
   createProject(resolver: MockResolver<'createProject'>, options?: RequestHandlerOptions): HttpHandler;
+  /** Invite a user to the project (owner only); they become a member only by accepting — `POST /v1/projects/{projectId}/invitations` → 201 */
+  createProjectInvitation(resolver: MockResolver<'createProjectInvitation'>, options?: RequestHandlerOptions): HttpHandler;
   /** Create a task (members) — `POST /v1/projects/{projectId}/tasks` → 201 */
   createTask(resolver: MockResolver<'createTask'>, options?: RequestHandlerOptions): HttpHandler;
+  /** Decline an invitation; the project stays invisible to the caller — `POST /v1/invitations/{invitationId}/decline` → 204 */
+  declineInvitation(resolver: MockResolver<'declineInvitation'>, options?: RequestHandlerOptions): HttpHandler;
   /** Delete a project and its tasks (owner only) — `DELETE /v1/projects/{projectId}` → 204 */
   deleteProject(resolver: MockResolver<'deleteProject'>, options?: RequestHandlerOptions): HttpHandler;
   /** Delete a task (members) — `DELETE /v1/tasks/{taskId}` → 204 */
@@ -67,7 +81,7 @@ export interface MockHandlers {
   getMe(resolver: MockResolver<'getMe'>, options?: RequestHandlerOptions): HttpHandler;
   /** One project — `GET /v1/projects/{projectId}` → 200 */
   getProject(resolver: MockResolver<'getProject'>, options?: RequestHandlerOptions): HttpHandler;
-  /** One member of a project (the Location of an added member) — `GET /v1/projects/{projectId}/members/{userId}` → 200 */
+  /** One member of a project — `GET /v1/projects/{projectId}/members/{userId}` → 200 */
   getProjectMember(resolver: MockResolver<'getProjectMember'>, options?: RequestHandlerOptions): HttpHandler;
   /** Readiness: database reachable and migrations applied — `GET /health/ready` → 200 */
   getReadiness(resolver: MockResolver<'getReadiness'>, options?: RequestHandlerOptions): HttpHandler;
@@ -75,7 +89,11 @@ export interface MockHandlers {
   getServing(resolver: MockResolver<'getServing'>, options?: RequestHandlerOptions): HttpHandler;
   /** One task — `GET /v1/tasks/{taskId}` → 200 */
   getTask(resolver: MockResolver<'getTask'>, options?: RequestHandlerOptions): HttpHandler;
-  /** A project's members, the owner included — `GET /v1/projects/{projectId}/members` → 200 */
+  /** The caller's pending invitations, oldest first — `GET /v1/invitations` → 200 */
+  listInvitations(resolver: MockResolver<'listInvitations'>, options?: RequestHandlerOptions): HttpHandler;
+  /** The project's pending invitations, oldest first (owner only) — `GET /v1/projects/{projectId}/invitations` → 200 */
+  listProjectInvitations(resolver: MockResolver<'listProjectInvitations'>, options?: RequestHandlerOptions): HttpHandler;
+  /** A project's members, the owner included (invitees appear once they accept) — `GET /v1/projects/{projectId}/members` → 200 */
   listProjectMembers(resolver: MockResolver<'listProjectMembers'>, options?: RequestHandlerOptions): HttpHandler;
   /** Projects the caller owns or belongs to (all projects for admins) — `GET /v1/projects` → 200 */
   listProjects(resolver: MockResolver<'listProjects'>, options?: RequestHandlerOptions): HttpHandler;
@@ -87,4 +105,6 @@ export interface MockHandlers {
   replaceProject(resolver: MockResolver<'replaceProject'>, options?: RequestHandlerOptions): HttpHandler;
   /** Replace a task (members); omitted optional fields reset to their defaults — `PUT /v1/tasks/{taskId}` → 200 */
   replaceTask(resolver: MockResolver<'replaceTask'>, options?: RequestHandlerOptions): HttpHandler;
+  /** Withdraw a pending invitation (owner only) — `DELETE /v1/projects/{projectId}/invitations/{invitationId}` → 204 */
+  revokeProjectInvitation(resolver: MockResolver<'revokeProjectInvitation'>, options?: RequestHandlerOptions): HttpHandler;
 }

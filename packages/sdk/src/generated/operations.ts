@@ -11,9 +11,11 @@ export interface OperationSpec {
 }
 
 export const operations = {
-  addProjectMember: { method: 'POST', path: '/v1/projects/{projectId}/members', auth: true, idempotencyKey: true },
+  acceptInvitation: { method: 'POST', path: '/v1/invitations/{invitationId}/accept', auth: true },
   createProject: { method: 'POST', path: '/v1/projects', auth: true, idempotencyKey: true },
+  createProjectInvitation: { method: 'POST', path: '/v1/projects/{projectId}/invitations', auth: true, idempotencyKey: true },
   createTask: { method: 'POST', path: '/v1/projects/{projectId}/tasks', auth: true, idempotencyKey: true },
+  declineInvitation: { method: 'POST', path: '/v1/invitations/{invitationId}/decline', auth: true },
   deleteProject: { method: 'DELETE', path: '/v1/projects/{projectId}', auth: true },
   deleteTask: { method: 'DELETE', path: '/v1/tasks/{taskId}', auth: true },
   getLiveness: { method: 'GET', path: '/health/live' },
@@ -23,12 +25,15 @@ export const operations = {
   getReadiness: { method: 'GET', path: '/health/ready' },
   getServing: { method: 'GET', path: '/health/serving' },
   getTask: { method: 'GET', path: '/v1/tasks/{taskId}', auth: true },
+  listInvitations: { method: 'GET', path: '/v1/invitations', auth: true },
+  listProjectInvitations: { method: 'GET', path: '/v1/projects/{projectId}/invitations', auth: true },
   listProjectMembers: { method: 'GET', path: '/v1/projects/{projectId}/members', auth: true },
   listProjects: { method: 'GET', path: '/v1/projects', auth: true },
   listTasks: { method: 'GET', path: '/v1/projects/{projectId}/tasks', auth: true },
   removeProjectMember: { method: 'DELETE', path: '/v1/projects/{projectId}/members/{userId}', auth: true },
   replaceProject: { method: 'PUT', path: '/v1/projects/{projectId}', auth: true },
   replaceTask: { method: 'PUT', path: '/v1/tasks/{taskId}', auth: true },
+  revokeProjectInvitation: { method: 'DELETE', path: '/v1/projects/{projectId}/invitations/{invitationId}', auth: true },
 } as const satisfies Record<string, OperationSpec>;
 
 export const apiVersion = '1.0.0';

@@ -13,12 +13,14 @@ abstract class Resource {
   }
 }
 
-/** `tb.projects.members` */
-export class ProjectMembersAPI extends Resource {
+/** `tb.projects.invitations` */
+export class ProjectInvitationsAPI extends Resource {
   /**
-   * Add a member (owner only).
+   * Invite a user to the project (owner only); they become a member only by accepting.
    *
-   * `POST /v1/projects/{projectId}/members` (operationId `addProjectMember`); sends the bearer token.
+   * The answer is the same whether or not the user id belongs to anyone, and carries no email. A project holds at most 100 pending invitations (409 beyond).
+   *
+   * `POST /v1/projects/{projectId}/invitations` (operationId `createProjectInvitation`); sends the bearer token.
    * @param projectId A UUID (v7 for ids this API creates).
    * @throws {PermissionDeniedError} 403: The caller may see the resource but not do this.
    * @throws {NotFoundError} 404: No such resource, or the caller may not see it.
@@ -27,12 +29,40 @@ export class ProjectMembersAPI extends Resource {
    * @throws {APIError} 415: Content-Type is not application/json.
    * @throws {UnprocessableEntityError} 422: Well-formed but unprocessable, e.g. an Idempotency-Key reused with a different body.
    */
-  add(projectId: string, body: T.AddProjectMemberBody, options?: RequestOptions): APIPromise<T.AddProjectMemberResponse> {
-    return this.client.request('addProjectMember', { params: { projectId }, body }, options);
+  create(projectId: string, body: T.CreateProjectInvitationBody, options?: RequestOptions): APIPromise<T.CreateProjectInvitationResponse> {
+    return this.client.request('createProjectInvitation', { params: { projectId }, body }, options);
   }
 
   /**
-   * One member of a project (the Location of an added member).
+   * The project's pending invitations, oldest first (owner only).
+   *
+   * `GET /v1/projects/{projectId}/invitations` (operationId `listProjectInvitations`); sends the bearer token.
+   * @param projectId A UUID (v7 for ids this API creates).
+   * @throws {PermissionDeniedError} 403: The caller may see the resource but not do this.
+   * @throws {NotFoundError} 404: No such resource, or the caller may not see it.
+   */
+  list(projectId: string, query?: T.ListProjectInvitationsQuery, options?: RequestOptions): PageIterator<T.ListProjectInvitationsResponse['items'][number]> {
+    return this.client.list('listProjectInvitations', { params: { projectId }, query }, options);
+  }
+
+  /**
+   * Withdraw a pending invitation (owner only).
+   *
+   * `DELETE /v1/projects/{projectId}/invitations/{invitationId}` (operationId `revokeProjectInvitation`); sends the bearer token.
+   * @param projectId A UUID (v7 for ids this API creates).
+   * @param invitationId A UUID (v7 for ids this API creates).
+   * @throws {PermissionDeniedError} 403: The caller may see the resource but not do this.
+   * @throws {NotFoundError} 404: No such resource, or the caller may not see it.
+   */
+  revoke(projectId: string, invitationId: string, options?: RequestOptions): APIPromise<void> {
+    return this.client.request('revokeProjectInvitation', { params: { projectId, invitationId } }, options);
+  }
+}
+
+/** `tb.projects.members` */
+export class ProjectMembersAPI extends Resource {
+  /**
+   * One member of a project.
    *
    * `GET /v1/projects/{projectId}/members/{userId}` (operationId `getProjectMember`); sends the bearer token.
    * @param projectId A UUID (v7 for ids this API creates).
@@ -44,7 +74,7 @@ export class ProjectMembersAPI extends Resource {
   }
 
   /**
-   * A project's members, the owner included.
+   * A project's members, the owner included (invitees appear once they accept).
    *
    * `GET /v1/projects/{projectId}/members` (operationId `listProjectMembers`); sends the bearer token.
    * @param projectId A UUID (v7 for ids this API creates).
@@ -103,6 +133,40 @@ export class HealthAPI extends Resource {
   }
 }
 
+/** `tb.invitations` */
+export class InvitationsAPI extends Resource {
+  /**
+   * Accept an invitation: the caller joins the project, and the members see their email.
+   *
+   * `POST /v1/invitations/{invitationId}/accept` (operationId `acceptInvitation`); sends the bearer token.
+   * @param invitationId A UUID (v7 for ids this API creates).
+   * @throws {NotFoundError} 404: No such resource, or the caller may not see it.
+   */
+  accept(invitationId: string, options?: RequestOptions): APIPromise<T.AcceptInvitationResponse> {
+    return this.client.request('acceptInvitation', { params: { invitationId } }, options);
+  }
+
+  /**
+   * Decline an invitation; the project stays invisible to the caller.
+   *
+   * `POST /v1/invitations/{invitationId}/decline` (operationId `declineInvitation`); sends the bearer token.
+   * @param invitationId A UUID (v7 for ids this API creates).
+   * @throws {NotFoundError} 404: No such resource, or the caller may not see it.
+   */
+  decline(invitationId: string, options?: RequestOptions): APIPromise<void> {
+    return this.client.request('declineInvitation', { params: { invitationId } }, options);
+  }
+
+  /**
+   * The caller's pending invitations, oldest first.
+   *
+   * `GET /v1/invitations` (operationId `listInvitations`); sends the bearer token.
+   */
+  list(query?: T.ListInvitationsQuery, options?: RequestOptions): PageIterator<T.ListInvitationsResponse['items'][number]> {
+    return this.client.list('listInvitations', { query }, options);
+  }
+}
+
 /** `tb.me` */
 export class MeAPI extends Resource {
   /**
@@ -117,6 +181,8 @@ export class MeAPI extends Resource {
 
 /** `tb.projects` */
 export class ProjectsAPI extends Resource {
+  readonly invitations = new ProjectInvitationsAPI(this.client);
+
   readonly members = new ProjectMembersAPI(this.client);
 
   /**

@@ -1,5 +1,5 @@
 import { TaskboardClient, type ClientOptions } from './client.ts';
-import { HealthAPI, MeAPI, ProjectsAPI, TasksAPI } from '../generated/resources.ts';
+import { HealthAPI, InvitationsAPI, MeAPI, ProjectsAPI, TasksAPI } from '../generated/resources.ts';
 
 /**
  * The Taskboard API client.
@@ -11,6 +11,8 @@ export class Taskboard extends TaskboardClient {
   readonly me: MeAPI;
   readonly projects: ProjectsAPI;
   readonly tasks: TasksAPI;
+  /** Invitations addressed to the signed-in user: list, accept, decline. */
+  readonly invitations: InvitationsAPI;
   readonly health: HealthAPI;
 
   constructor(options: ClientOptions) {
@@ -18,6 +20,7 @@ export class Taskboard extends TaskboardClient {
     this.me = new MeAPI(this);
     this.projects = new ProjectsAPI(this);
     this.tasks = new TasksAPI(this);
+    this.invitations = new InvitationsAPI(this);
     this.health = new HealthAPI(this);
   }
 }

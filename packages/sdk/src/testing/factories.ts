@@ -6,7 +6,7 @@
  * Values are deterministic: the n-th object of a process gets the n-th id and timestamp, so
  * snapshots are stable. Call `resetFactories()` between tests for the same values in every test.
  */
-import type { Me, Member, Problem, Project, Task } from '../generated/types.ts';
+import type { Invitation, Me, Member, Problem, Project, Task } from '../generated/types.ts';
 
 /** 2026-01-01T00:00:00.000Z: every generated timestamp is this plus the sequence number in seconds. */
 const EPOCH = Date.UTC(2026, 0, 1);
@@ -78,6 +78,20 @@ export function memberFactory(overrides: Partial<Member> = {}): Member {
     userId: fakeUserId(n),
     role: 'member',
     email: `user${n}@example.com`,
+    createdAt: fakeDateTime(n),
+    ...overrides,
+  };
+}
+
+/** A pending invitation: like the API's, it carries no email. */
+export function invitationFactory(overrides: Partial<Invitation> = {}): Invitation {
+  const n = next();
+  return {
+    id: fakeId(n),
+    projectId: fakeId(n + 1_000_000),
+    projectName: `Project ${n}`,
+    inviteeId: fakeUserId(n),
+    inviterId: fakeUserId(n + 1_000_000),
     createdAt: fakeDateTime(n),
     ...overrides,
   };

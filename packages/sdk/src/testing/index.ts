@@ -7,6 +7,7 @@ export {
   fakeDateTime,
   fakeId,
   fakeUserId,
+  invitationFactory,
   memberFactory,
   meFactory,
   pageFactory,

@@ -20,7 +20,7 @@ import {
   PROJECT_EXAMPLE,
   withExamples,
 } from '../../schemas/examples.ts';
-import type { MemberInput, ProjectInput } from '../../schemas/resources.ts';
+import type { ProjectInput } from '../../schemas/resources.ts';
 import { createIdempotently, ifMatchVersions, secured, sendVersioned } from '../route-helpers.ts';
 
 const ProjectParams = Type.Object({ projectId: withExamples(Uuid, EXAMPLE_PROJECT_ID) });
@@ -139,7 +139,7 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         operationId: 'listProjectMembers',
         tags: ['members'],
-        summary: "A project's members, the owner included",
+        summary: "A project's members, the owner included (invitees appear once they accept)",
         security: secured,
         params: ProjectParams,
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
@@ -157,45 +157,13 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
       }),
   );
 
-  app.post<{ Params: { projectId: string }; Body: MemberInput }>(
-    '/projects/:projectId/members',
-    {
-      schema: {
-        operationId: 'addProjectMember',
-        tags: ['members'],
-        summary: 'Add a member (owner only)',
-        security: secured,
-        params: ProjectParams,
-        headers: IdempotencyHeaders,
-        body: Type.Ref('MemberInput'),
-        response: {
-          201: Type.Ref('Member'),
-          ...commonErrors,
-          403: e403,
-          404: e404,
-          409: e409,
-          413: e413,
-          415: e415,
-          422: e422,
-        },
-      },
-    },
-    async (request, reply) => {
-      const { projectId } = request.params;
-      return createIdempotently(idempotency, request, reply, async (db) => {
-        const member = await projects.addMember(db, request.principal, projectId, request.body);
-        return { status: 201, body: member, location: `/v1/projects/${projectId}/members/${member.userId}` };
-      });
-    },
-  );
-
   app.get<{ Params: { projectId: string; userId: string } }>(
     '/projects/:projectId/members/:userId',
     {
       schema: {
         operationId: 'getProjectMember',
         tags: ['members'],
-        summary: 'One member of a project (the Location of an added member)',
+        summary: 'One member of a project',
         security: secured,
         params: MemberParams,
         response: { 200: Type.Ref('Member'), ...commonErrors, 404: e404 },

@@ -30,6 +30,8 @@ interface Model {
   projects: Map<string, { name: unknown; description: unknown }>;
   tasks: Map<string, { projectId: string; title: unknown; description: unknown }>;
   members: Set<string>;
+  /** The user every generated request is sent as (alice): accepting an invitation makes them a member. */
+  caller: string;
 }
 
 const BODY_LIMIT = 16_384;
@@ -44,7 +46,7 @@ export async function runHostileInput(t: Test, options: HostileInputOptions): Pr
   const app = await buildTestApp(t, { bodyLimitBytes: BODY_LIMIT });
   const alice = await authHeader('alice');
   const bob = await authHeader('bob');
-  const model: Model = { projects: new Map(), tasks: new Map(), members: new Set() };
+  const model: Model = { projects: new Map(), tasks: new Map(), members: new Set(), caller: '' };
 
   // Rows the generated requests can aim at: alice's own, and bob's (another tenant).
   const seedProject = async (headers: Record<string, string>, name: string) => {
@@ -63,6 +65,17 @@ export async function runHostileInput(t: Test, options: HostileInputOptions): Pr
     return { projectId: String(project.id), taskId: String(task.id), userId: String(project.ownerId) };
   };
   const theirs = await seedProject(bob, 'bob seed');
+  const invite = async (headers: Record<string, string>, projectId: string, userId: string) =>
+    String(
+      json(
+        await app.inject({
+          method: 'POST',
+          url: `/v1/projects/${projectId}/invitations`,
+          headers,
+          payload: { userId },
+        }),
+      ).id,
+    );
 
   const figures: Figures = {
     requests: 0,
@@ -74,17 +87,23 @@ export async function runHostileInput(t: Test, options: HostileInputOptions): Pr
     // Fresh rows per operation, so a generated DELETE early on does not leave the later
     // operations nothing valid to aim at. Bob is a member, so member removal can succeed too.
     const mine = await seedProject(alice, `alice seed for ${operation.operationId}`);
-    const added = await app.inject({
+    model.caller = mine.userId;
+    const accepted = await app.inject({
       method: 'POST',
-      url: `/v1/projects/${mine.projectId}/members`,
-      headers: alice,
-      payload: { userId: theirs.userId },
+      url: `/v1/invitations/${await invite(alice, mine.projectId, theirs.userId)}/accept`,
+      headers: bob,
     });
-    if (added.statusCode === 201) model.members.add(`${mine.projectId}|${theirs.userId}`);
+    if (accepted.statusCode === 200) model.members.add(`${mine.projectId}|${theirs.userId}`);
+    // Invitations the generated requests can aim at: one to alice (hers to accept or decline),
+    // one from alice to an id nobody has (hers to revoke).
+    const inviting = await seedProject(bob, `bob invites alice for ${operation.operationId}`);
+    const toAlice = await invite(bob, inviting.projectId, mine.userId);
+    const fromAlice = await invite(alice, mine.projectId, `nobody-${operation.operationId}`);
     const ids = {
       projectId: [mine.projectId, theirs.projectId],
       taskId: [mine.taskId, theirs.taskId],
       userId: [theirs.userId, mine.userId],
+      invitationId: [toAlice, fromAlice],
     };
     const outcome = await fc.check(
       fc.asyncProperty(requestFor(operation, ids), async (request) => {
@@ -253,8 +272,8 @@ function applyWrite(
     case 'deleteTask':
       model.tasks.delete(path.taskId!);
       break;
-    case 'addProjectMember':
-      model.members.add(`${path.projectId}|${String(body.userId)}`);
+    case 'acceptInvitation':
+      model.members.add(`${id}|${model.caller}`);
       break;
     case 'removeProjectMember':
       model.members.delete(`${path.projectId}|${path.userId}`);
