@@ -16,13 +16,19 @@ export interface StatementLog {
  * both use it), so a test can count the round trips one request costs. The test must not
  * query the database itself while recording.
  */
-export function recordStatements(t: { teardown: (fn: () => unknown) => void }): StatementLog {
+export function recordStatements(
+  t: { teardown: (fn: () => unknown) => void },
+  onStatement?: (sql: string) => void,
+): StatementLog {
   const original = pg.Client.prototype.query;
   let all: string[] = [];
   const patched = function (this: pg.Client, ...args: unknown[]): unknown {
     const first = args[0];
     const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
-    if (text !== undefined) all.push(text);
+    if (text !== undefined) {
+      all.push(text);
+      onStatement?.(text);
+    }
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   };
   pg.Client.prototype.query = patched as typeof original;
