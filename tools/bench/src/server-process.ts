@@ -89,7 +89,9 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const log = openSync(options.logPath, 'a');
   const child = spawn(options.command, [...options.args], {
     cwd: options.cwd,
-    env: options.env,
+    // One api process, whatever the caller's shell exports: the baseline is one process, and the CPU
+    // and memory read from /proc/<pid> would miss cluster workers (docs/decisions/0004).
+    env: { ...options.env, API_WORKERS: '1' },
     stdio: ['ignore', log, log],
   });
   closeSync(log);

@@ -64,3 +64,19 @@ t.test('a child that exits before it is ready is an error naming it', async (t) 
     /slow: not ready on http:\/\/127\.0\.0\.1:1\/ready within 200 ms/,
   );
 });
+
+t.test('the server under test always runs as one process (API_WORKERS=1), whatever the caller passes', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-test-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const server = await startServerProcess({
+    name: 'workers',
+    command: process.execPath,
+    args: ['-e', `console.log('API_WORKERS=' + process.env.API_WORKERS); ${SERVER}`],
+    env: { PORT: String(port), API_WORKERS: 'auto' },
+    readyUrl: `http://127.0.0.1:${port}/ready`,
+    logPath: join(dir, 'workers.log'),
+  });
+  await server.stop();
+  t.match(await readFile(join(dir, 'workers.log'), 'utf8'), 'API_WORKERS=1\n');
+});
