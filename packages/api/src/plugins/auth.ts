@@ -2,6 +2,7 @@ import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { JwksKeys } from '../auth/jwks-keys.ts';
+import { VerifiedTokens } from '../auth/verified-tokens.ts';
 import { ADMIN_GROUP, type Principal } from '../auth/principal.ts';
 import type { AuthConfig } from '../config.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -102,6 +103,12 @@ export const authPlugin = fp(
       cacheTtlMs: auth.jwksCacheTtlMs,
     });
     app.decorate('jwksKeys', keys);
+    // A token verified once is not decoded and verified again until it expires (issue 17: CPU).
+    const verified = new VerifiedTokens<TokenClaims>({
+      max: 10_000,
+      ttlMs: 600_000,
+      clockToleranceMs: auth.clockSkewSeconds * 1000,
+    });
 
     await app.register(fastifyJwt, {
       decode: { complete: true },
@@ -146,14 +153,19 @@ export const authPlugin = fp(
       // The scheme is case-insensitive (RFC 9110 §11.1); the token is base64url.
       if (!/^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/i.test(header))
         throw invalid('malformed Authorization header');
-      let claims: TokenClaims;
-      try {
-        claims = await request.jwtVerify<TokenClaims>();
-      } catch (error) {
-        if (error instanceof HttpProblem) throw error;
-        throw invalid((error as { code?: string }).code ?? 'verification failed');
+      const token = header.slice('Bearer '.length);
+      const now = Date.now();
+      let claims = verified.get(token, now);
+      if (claims === undefined) {
+        try {
+          claims = await request.jwtVerify<TokenClaims>();
+        } catch (error) {
+          if (error instanceof HttpProblem) throw error;
+          throw invalid((error as { code?: string }).code ?? 'verification failed');
+        }
+        verified.set(token, claims, now);
       }
-      return checkClaims(claims, auth, Math.floor(Date.now() / 1000));
+      return checkClaims(claims, auth, Math.floor(now / 1000));
     }
   },
   { name: 'auth' },
