@@ -17,6 +17,9 @@ declare module 'fastify' {
 /** Failed authentications one client address may make per window when RATE_LIMIT_ANONYMOUS_MAX is unset. */
 export const DEFAULT_ANONYMOUS_MAX = 60;
 
+/** How long a verified token may pass an address's exhausted budget (it is verified again each time). */
+const KNOWN_GOOD_TTL_MS = 10 * 60_000;
+
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 type LimitState = Extract<Awaited<ReturnType<Limiter>>, { isAllowed: false }>;
 
@@ -26,7 +29,8 @@ type LimitState = Extract<Awaited<ReturnType<Limiter>>, { isAllowed: false }>;
  * - per user (the verified token's `sub`): RATE_LIMIT_MAX requests per window;
  * - per client address (request.ip, which TRUST_PROXY decides): RATE_LIMIT_ANONYMOUS_MAX requests
  *   whose token did not verify. Once an address has spent that budget, its requests get 429 without
- *   their token being verified, until the window ends.
+ *   their token being verified, until the window ends, except tokens that verified recently (so
+ *   the other callers behind a shared address are not locked out).
  * A 429 writes no request log line; each key logs one warning per window when it reaches its limit,
  * so a flood costs neither a signature check nor a log line per request.
  */
@@ -69,6 +73,29 @@ export const rateLimitsPlugin = fp(
       return true;
     }
 
+    // Signatures of tokens that verified recently. An address past its budget is often a shared one
+    // (an office NAT, or every caller at once while TRUST_PROXY is unset behind a proxy): its callers
+    // whose token already verified keep being served (their token is still fully verified, which
+    // fast-jwt's cache makes cheap); only tokens never seen verify are refused unverified.
+    const knownGood = new Map<string, number>();
+    const signatureOf = (request: FastifyRequest): string | undefined => {
+      const header = request.headers.authorization;
+      const dot = header?.lastIndexOf('.') ?? -1;
+      const signature = dot < 0 ? undefined : header?.slice(dot + 1);
+      return signature !== undefined && signature.length >= 32 ? signature : undefined;
+    };
+    function knownGoodToken(request: FastifyRequest): boolean {
+      const signature = signatureOf(request);
+      const until = signature === undefined ? undefined : knownGood.get(signature);
+      return until !== undefined && until > Date.now();
+    }
+    function rememberGoodToken(request: FastifyRequest): void {
+      const signature = signatureOf(request);
+      if (signature === undefined) return;
+      if (knownGood.size >= 10_000) knownGood.clear(); // bounded; at worst a caller verifies once more
+      knownGood.set(signature, Date.now() + KNOWN_GOOD_TTL_MS);
+    }
+
     const addressLimited = (request: FastifyRequest, state: LimitState) =>
       reject(
         request,
@@ -78,7 +105,9 @@ export const rateLimitsPlugin = fp(
 
     app.decorate('authenticateWithinLimits', async (request: FastifyRequest, reply: FastifyReply) => {
       const address = await perAddress(request, { increment: false });
-      if (!address.isAllowed && address.remaining === 0) throw addressLimited(request, address);
+      if (!address.isAllowed && address.remaining === 0 && !knownGoodToken(request)) {
+        throw addressLimited(request, address);
+      }
       try {
         await app.authenticate(request);
       } catch (error) {
@@ -91,6 +120,7 @@ export const rateLimitsPlugin = fp(
         }
         throw error;
       }
+      rememberGoodToken(request);
       const user = await perUser(request);
       if (user.isAllowed) return;
       if (user.isExceeded) {

@@ -4,7 +4,7 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { loadAppConfig, type AppConfig } from '../../src/config.ts';
-import { authHeader, buildTestApp, json } from '../helpers/stack.ts';
+import { accessClaims, authHeader, buildTestApp, json, signToken } from '../helpers/stack.ts';
 
 type Tap = Parameters<typeof buildTestApp>[0];
 
@@ -59,6 +59,9 @@ t.test('a user at the limit gets 429 before the body is read; invalid requests c
 t.test('requests without a valid token are limited per client address, cheaply and quietly', async (t) => {
   const { app, lines } = await appWithLog(t, { rateLimit: { max: 1_000, windowMs: 60_000, anonymousMax: 5 } });
   const attacker = { remoteAddress: '198.51.100.7' };
+  const bob = await authHeader('bob');
+  const bobBefore = await app.inject({ method: 'GET', url: '/v1/me', headers: bob, ...attacker });
+  t.equal(bobBefore.statusCode, 200, 'a user behind the same address, served before the flood');
   const statuses: number[] = [];
   for (let i = 0; i < 50; i += 1) {
     const response = await app.inject({
@@ -92,6 +95,18 @@ t.test('requests without a valid token are limited per client address, cheaply a
   t.equal(warnings.length, 1, 'one warning for the address per window');
   t.equal(warnings[0]?.key, '198.51.100.7');
 
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/v1/me', headers: bob, ...attacker })).statusCode,
+    200,
+    'a token that verified before still passes the exhausted address (a shared NAT is not locked out)',
+  );
+  const fresh = signToken(accessClaims('carol'));
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${fresh}` }, ...attacker }))
+      .statusCode,
+    429,
+    'a token never seen verify is refused unverified there',
+  );
   const other = await app.inject({ method: 'GET', url: '/v1/me', headers: await authHeader('alice') });
   t.equal(other.statusCode, 200, 'a caller from another address is served');
   t.equal(
