@@ -58,8 +58,15 @@ async function appWithLogs(t: Parameters<typeof buildTestApp>[0], overrides: Par
   const app = await buildTestApp(t, overrides, {
     logger: { level: 'info', stream, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
   });
-  const lineOf = (requestId: unknown) =>
-    entries.find((entry) => entry.requestId === requestId && entry.msg === 'request completed');
+  /** The request's line: written when the response finishes, which may be after inject resolves. */
+  const lineOf = async (requestId: unknown): Promise<Record<string, unknown> | undefined> => {
+    for (let waited = 0; waited < 2_000; waited += 10) {
+      const line = entries.find((entry) => entry.requestId === requestId && entry.msg === 'request completed');
+      if (line) return line;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return undefined;
+  };
   return { app, entries, lineOf };
 }
 
@@ -68,11 +75,12 @@ t.test('every request line says who made it: the sub of the verified token', asy
   const alice = await app.inject({ method: 'GET', url: '/v1/me', headers: await authHeader('alice') });
   const bob = await app.inject({ method: 'GET', url: '/v1/projects', headers: await authHeader('bob') });
   const anonymous = await app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: 'Bearer a.b.c' } });
-  t.equal(lineOf(alice.headers['x-request-id'])?.sub, testStack().users.alice.sub);
-  t.equal(lineOf(bob.headers['x-request-id'])?.sub, testStack().users.bob.sub);
+  t.equal((await lineOf(alice.headers['x-request-id']))?.sub, testStack().users.alice.sub);
+  t.equal((await lineOf(bob.headers['x-request-id']))?.sub, testStack().users.bob.sub);
   t.equal(anonymous.statusCode, 401);
-  t.ok(lineOf(anonymous.headers['x-request-id']), 'a rejected request has its line too');
-  t.notOk(lineOf(anonymous.headers['x-request-id'])?.sub, 'with no sub: no token verified');
+  const anonymousLine = await lineOf(anonymous.headers['x-request-id']);
+  t.ok(anonymousLine, 'a rejected request has its line too');
+  t.notOk(anonymousLine?.sub, 'with no sub: no token verified');
 });
 
 t.test('a caller x-request-id is kept next to a server-generated id, never instead of it', async (t) => {
@@ -88,19 +96,22 @@ t.test('a caller x-request-id is kept next to a server-generated id, never inste
   t.match(String(aliceId), /^[0-9a-f-]{36}$/, 'the response carries the server id');
   t.not(aliceId, bobId, 'two users sending one x-request-id get two request ids');
   t.not(aliceId, 'same-id-from-two-callers');
-  t.match(lineOf(aliceId), { sub: testStack().users.alice.sub, clientRequestId: 'same-id-from-two-callers' });
-  t.match(lineOf(bobId), { sub: testStack().users.bob.sub, clientRequestId: 'same-id-from-two-callers' });
+  t.match(await lineOf(aliceId), { sub: testStack().users.alice.sub, clientRequestId: 'same-id-from-two-callers' });
+  t.match(await lineOf(bobId), { sub: testStack().users.bob.sub, clientRequestId: 'same-id-from-two-callers' });
 
   const problem = await app.inject({ method: 'GET', url: '/v1/nowhere', headers: shared });
   t.equal(JSON.parse(problem.body).requestId, problem.headers['x-request-id'], 'problem bodies carry the server id');
 
   const hostile = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'a b\tc' } });
-  t.equal(lineOf(hostile.headers['x-request-id'])?.clientRequestId, undefined, 'a malformed id is not logged');
+  const hostileLine = await lineOf(hostile.headers['x-request-id']);
+  t.ok(hostileLine);
+  t.equal(hostileLine?.clientRequestId, undefined, 'a malformed id is not logged');
 });
 
 t.test('TRUST_REQUEST_ID=false ignores the caller x-request-id entirely', async (t) => {
   const { app, lineOf } = await appWithLogs(t, { trustRequestId: false });
   const response = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'mine' } });
-  t.ok(lineOf(response.headers['x-request-id']));
-  t.equal(lineOf(response.headers['x-request-id'])?.clientRequestId, undefined);
+  const line = await lineOf(response.headers['x-request-id']);
+  t.ok(line);
+  t.equal(line?.clientRequestId, undefined);
 });
