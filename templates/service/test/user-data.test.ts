@@ -41,6 +41,7 @@ t.test('the environment file carries every variable the api reads from AWS', asy
     'AUTH_TOKEN_USE="access"',
     'CORS_ORIGINS="https://a.example.com,https://b.example.com"',
     'LOG_LEVEL="info"',
+    'API_WORKERS="auto"',
     'DRAIN_WINDOW_MS="35000"',
     'SHUTDOWN_DEADLINE_MS="25000"',
   ]);

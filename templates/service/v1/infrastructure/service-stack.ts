@@ -17,6 +17,7 @@ import { suppressAcceptedFindings } from './nag-suppressions.ts';
 import { TARGET_5XX_WINDOW, UNHEALTHY_TARGETS_WINDOW, bakeTimeSeconds, type AlarmWindow } from './rollback-timing.ts';
 import type { ServiceInputs } from './service-inputs.ts';
 import { API_LOG_FILE, CLOUDWATCH_AGENT_USER, apiUserDataCommands } from './user-data.ts';
+import { unreachableCpuThresholds } from './cpu-thresholds.ts';
 
 export interface ServiceStackProps extends StackProps {
   readonly inputs: ServiceInputs;
@@ -51,6 +52,8 @@ export class ServiceStack extends Stack {
     super(scope, id, props);
     const inputs = props.inputs;
     validateCapacity(inputs);
+    const unreachable = unreachableCpuThresholds(inputs);
+    if (unreachable.length > 0) throw new Error(unreachable.join('; '));
     const healthChecks = healthCheckTiming(inputs.health_check_interval_seconds);
     validateGracePeriod(inputs.health_check_grace_period_seconds, healthChecks);
     Tags.of(this).add('taskboard:service-instance', props.instanceName);

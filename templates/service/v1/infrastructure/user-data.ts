@@ -31,6 +31,9 @@ export interface ApiConfiguration {
 /** How long the api may take to close connections after draining (its SHUTDOWN_DEADLINE_MS). */
 export const SHUTDOWN_DEADLINE_SECONDS = 25;
 
+/** API_WORKERS: one api worker per vCPU, sharing the port; the CPU scaling thresholds (cpu-thresholds.ts) assume it. */
+export const API_WORKERS = 'auto';
+
 /** Where the api reads its configuration; the AMI's unit file does not need to know the values. */
 export const API_ENV_FILE = '/etc/taskboard/api.env';
 /** What migrate.js reads on top of API_ENV_FILE (tools/rollout MIGRATE_SCRIPT sources both). */
@@ -65,6 +68,7 @@ export function apiUserDataCommands(config: ApiConfiguration): string[] {
     AUTH_TOKEN_USE: 'access',
     CORS_ORIGINS: config.corsOrigins.join(','),
     LOG_LEVEL: config.logLevel,
+    API_WORKERS,
     DRAIN_WINDOW_MS: String(drainWindowSeconds * 1000),
     SHUTDOWN_DEADLINE_MS: String(SHUTDOWN_DEADLINE_SECONDS * 1000),
     ...(config.databaseSslCaFile ? { DATABASE_SSL_CA_FILE: config.databaseSslCaFile } : {}),
