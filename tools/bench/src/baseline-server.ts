@@ -9,9 +9,8 @@ import Fastify, { type FastifyReply } from 'fastify';
 import pg from 'pg';
 import {
   INSERT_TASK,
-  SELECT_MEMBERSHIP,
-  SELECT_PROJECT,
-  SELECT_TASK,
+  SELECT_PROJECT_ACCESS,
+  SELECT_TASK_ACCESS,
   SELECT_TASK_PAGE,
   UPDATE_TASK,
 } from './baseline-sql.ts';
@@ -59,6 +58,28 @@ const pool = new pg.Pool({
   statement_timeout: 15_000,
 });
 
+/** A task as the access statements return it: camelCase aliases (`projectId` …), plus the caller's role. */
+interface AccessTaskRow {
+  id: string;
+  projectId: string;
+  title: string;
+  description: string | null;
+  status: string;
+  priority: string;
+  assigneeId: string | null;
+  dueDate: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  role: string | null;
+}
+
+const accessTaskDto = ({ role: _role, ...task }: AccessTaskRow) => ({
+  ...task,
+  createdAt: task.createdAt.toISOString(),
+  updatedAt: task.updatedAt.toISOString(),
+});
+
 const taskDto = (row: TaskRow) => ({
   id: row.id,
   projectId: row.project_id,
@@ -81,21 +102,19 @@ class Status extends Error {
   }
 }
 
-/** The two statements of the api's loadProjectAccess; returns the caller's role. */
+/** The api's loadProjectAccess: one statement; returns the caller's role. */
 async function access(projectId: string): Promise<string> {
-  const project = await pool.query(SELECT_PROJECT, [projectId, 1, 0]);
-  if (project.rowCount === 0) throw new Status(404);
-  const member = await pool.query<{ role: string }>(SELECT_MEMBERSHIP, [userId, projectId, 0]);
-  const role = member.rows[0]?.role;
-  if (role === undefined) throw new Status(404);
+  const result = await pool.query<{ role: string | null }>(SELECT_PROJECT_ACCESS, [userId, projectId]);
+  const role = result.rows[0]?.role;
+  if (role === undefined || role === null) throw new Status(404);
   return role;
 }
 
-async function loadTask(taskId: string): Promise<TaskRow> {
-  const result = await pool.query<TaskRow>(SELECT_TASK, [taskId, 1, 0]);
+/** The api's loadTaskAccess: the task and the caller's role in one statement. */
+async function loadTask(taskId: string): Promise<AccessTaskRow> {
+  const result = await pool.query<AccessTaskRow>(SELECT_TASK_ACCESS, [userId, taskId]);
   const task = result.rows[0];
-  if (task === undefined) throw new Status(404);
-  await access(task.project_id);
+  if (task === undefined || task.role === null) throw new Status(404);
   return task;
 }
 
@@ -120,23 +139,26 @@ app.get<{ Params: { projectId: string }; Querystring: { limit?: string } }>(
   async (request) => {
     const { projectId } = request.params;
     const limit = Number(request.query.limit ?? 20);
-    await access(projectId);
-    const result = await pool.query<TaskRow>(SELECT_TASK_PAGE, [projectId, limit + 1, 0]);
-    const items = result.rows.slice(0, limit);
+    // The api's loadTaskPage: the access check and the page in one statement.
+    const result = await pool.query<AccessTaskRow>(SELECT_TASK_PAGE, [userId, false, limit + 1, projectId]);
+    if (result.rows[0] === undefined || result.rows[0].role === null) throw new Status(404);
+    const rows = result.rows.filter((row) => row.id !== null);
+    const items = rows.slice(0, limit);
     const last = items.at(-1);
     return {
-      items: items.map(taskDto),
+      items: items.map(accessTaskDto),
       nextCursor:
-        result.rows.length > limit && last !== undefined
+        rows.length > limit && last !== undefined
           ? Buffer.from(JSON.stringify({ after: last.id }), 'utf8').toString('base64url')
           : null,
     };
   },
 );
 
-app.get<{ Params: { taskId: string } }>('/v1/tasks/:taskId', async (request, reply) =>
-  versioned(reply, await loadTask(request.params.taskId)),
-);
+app.get<{ Params: { taskId: string } }>('/v1/tasks/:taskId', async (request, reply) => {
+  const task = await loadTask(request.params.taskId);
+  return reply.header('etag', `"${task.version}"`).send(accessTaskDto(task));
+});
 
 app.post<{ Params: { projectId: string }; Body: TaskBody }>('/v1/projects/:projectId/tasks', async (request, reply) => {
   const { projectId } = request.params;

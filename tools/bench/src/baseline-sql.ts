@@ -1,6 +1,8 @@
 /**
  * The SQL the api issues for the benchmarked operations, byte for byte as Prisma 7
- * (adapter-pg) sends it: captured with `log_statement = 'all'` on the bench database
+ * (adapter-pg) sends it: the reads are the api's `$queryRaw` statements (packages/api/src/services/access.ts,
+ * one statement each, access check included), the writes Prisma's query builder; captured with
+ * `log_statement = 'all'` on the bench database
  * (`npm run check-sql -w @taskboard/bench` compares them again). The baseline sends the same statements
  * with `pg` directly, so the ratio api/baseline measures what the api adds around them.
  */
@@ -10,25 +12,36 @@ const TASK_COLUMNS =
   '"public"."tasks"."status"::text, "public"."tasks"."priority"::text, "public"."tasks"."assignee_id", ' +
   '"public"."tasks"."due_date", "public"."tasks"."version", "public"."tasks"."created_at", "public"."tasks"."updated_at"';
 
-/** `loadProjectAccess`, first half: the project by id. Parameters: id, 1, 0. */
-export const SELECT_PROJECT =
-  'SELECT "public"."projects"."id", "public"."projects"."name", "public"."projects"."description", ' +
-  '"public"."projects"."owner_id", "public"."projects"."version", "public"."projects"."created_at", ' +
-  '"public"."projects"."updated_at" FROM "public"."projects" WHERE ("public"."projects"."id" = $1 AND 1=1) LIMIT $2 OFFSET $3';
+/** The task columns as access.ts selects them (aliased to the api's field names). */
+const TASK_ACCESS_COLUMNS =
+  't."id", t."project_id" AS "projectId", t."title", t."description", t."status"::text AS "status", ' +
+  't."priority"::text AS "priority", t."assignee_id" AS "assigneeId", t."due_date" AS "dueDate", t."version", ' +
+  't."created_at" AS "createdAt", t."updated_at" AS "updatedAt"';
 
-/** `loadProjectAccess`, second half: the caller's membership. Parameters: userId, projectId, 0. */
-export const SELECT_MEMBERSHIP =
-  'SELECT "public"."project_members"."project_id", "public"."project_members"."user_id", ' +
-  '"public"."project_members"."role"::text FROM "public"."project_members" WHERE ' +
-  '("public"."project_members"."user_id" = $1 AND "public"."project_members"."project_id" = $2) OFFSET $3';
+const PROJECT_ACCESS_COLUMNS =
+  'p."id", p."name", p."description", p."owner_id" AS "ownerId", p."version", p."created_at" AS "createdAt", ' +
+  'p."updated_at" AS "updatedAt"';
 
-/** `TaskService.list` without filters or cursor. Parameters: projectId, limit + 1, 0. */
+/** `loadProjectAccess` (access.ts): the project and the caller's role, one statement. Parameters: userId, projectId. */
+export const SELECT_PROJECT_ACCESS =
+  `SELECT ${PROJECT_ACCESS_COLUMNS}, m."role"::text AS "role" FROM "projects" p LEFT JOIN "project_members" m ` +
+  'ON m."project_id" = p."id" AND m."user_id" = $1 WHERE p."id" = $2::uuid';
+
+/**
+ * `loadTaskPage` (access.ts) without filters or cursor: the caller's role and the page, one statement;
+ * no row when the project does not exist, one row with null task columns when it has no tasks.
+ * Parameters: userId, isAdmin, limit + 1, projectId.
+ */
 export const SELECT_TASK_PAGE =
-  `SELECT ${TASK_COLUMNS} FROM "public"."tasks" WHERE "public"."tasks"."project_id" = $1 ` +
-  'ORDER BY "public"."tasks"."id" ASC LIMIT $2 OFFSET $3';
+  `SELECT m."role"::text AS "role", ${TASK_ACCESS_COLUMNS} FROM "projects" p LEFT JOIN "project_members" m ` +
+  'ON m."project_id" = p."id" AND m."user_id" = $1 LEFT JOIN LATERAL ( SELECT * FROM "tasks" t ' +
+  'WHERE t."project_id" = p."id" AND (m."role" IS NOT NULL OR $2::boolean) ORDER BY t."id" LIMIT $3 ) t ON true ' +
+  'WHERE p."id" = $4::uuid ORDER BY t."id"';
 
-/** `TaskService.load`: one task by id. Parameters: id, 1, 0. */
-export const SELECT_TASK = `SELECT ${TASK_COLUMNS} FROM "public"."tasks" WHERE ("public"."tasks"."id" = $1 AND 1=1) LIMIT $2 OFFSET $3`;
+/** `loadTaskAccess` (access.ts): one task and the caller's role in its project. Parameters: userId, taskId. */
+export const SELECT_TASK_ACCESS =
+  `SELECT ${TASK_ACCESS_COLUMNS}, m."role"::text AS "role" FROM "tasks" t LEFT JOIN "project_members" m ` +
+  'ON m."project_id" = t."project_id" AND m."user_id" = $1 WHERE t."id" = $2::uuid';
 
 /** `TaskService.create`. Parameters: id, projectId, title, description, status, priority, assigneeId, dueDate, version, createdAt, updatedAt. */
 export const INSERT_TASK =

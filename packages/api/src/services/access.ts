@@ -18,6 +18,22 @@ export interface AuditLog {
   info(fields: Record<string, unknown>, message: string): void;
 }
 
+/**
+ * The statement with every run of whitespace collapsed to one space, so it is one line in
+ * PostgreSQL's log and byte for byte what tools/bench/src/baseline-sql.ts sends
+ * (`npm run check-sql -w @taskboard/bench` compares them). Parameters are untouched.
+ */
+export function oneLine(query: Prisma.Sql): Prisma.Sql {
+  const last = query.strings.length - 1;
+  const strings = query.strings.map((part, index) => {
+    let text = part.replace(/\s+/g, ' ');
+    if (index === 0) text = text.trimStart();
+    if (index === last) text = text.trimEnd();
+    return text;
+  });
+  return new Prisma.Sql(strings, query.values);
+}
+
 /*
  * Why raw SQL here: every request starts with "may this caller see this project", and issue 17
  * wants that check and the data it guards in ONE round trip. Prisma's query builder loads an
@@ -64,11 +80,13 @@ export function auditRead(
 
 /** The project and the caller's role in it: one statement. */
 export async function loadProjectAccess(db: Reader, principal: Principal, projectId: string): Promise<ProjectAccess> {
-  const rows = await db.$queryRaw<(Project & RoleColumn)[]>`
+  const rows = await db.$queryRaw<(Project & RoleColumn)[]>(
+    oneLine(Prisma.sql`
     SELECT ${PROJECT_COLUMNS}, m."role"::text AS "role"
     FROM "projects" p
     LEFT JOIN "project_members" m ON m."project_id" = p."id" AND m."user_id" = ${principal.userId}
-    WHERE p."id" = ${projectId}::uuid`;
+    WHERE p."id" = ${projectId}::uuid`),
+  );
   const row = rows[0];
   const role = visibleRole(principal, row !== undefined, row?.role ?? null, 'Project');
   const { role: _role, ...project } = row as Project & RoleColumn;
@@ -81,11 +99,13 @@ export async function loadTaskAccess(
   principal: Principal,
   taskId: string,
 ): Promise<{ task: Task; role: Role | null }> {
-  const rows = await db.$queryRaw<(Task & RoleColumn)[]>`
+  const rows = await db.$queryRaw<(Task & RoleColumn)[]>(
+    oneLine(Prisma.sql`
     SELECT ${TASK_COLUMNS}, m."role"::text AS "role"
     FROM "tasks" t
     LEFT JOIN "project_members" m ON m."project_id" = t."project_id" AND m."user_id" = ${principal.userId}
-    WHERE t."id" = ${taskId}::uuid`;
+    WHERE t."id" = ${taskId}::uuid`),
+  );
   const row = rows[0];
   const role = visibleRole(principal, row !== undefined, row?.role ?? null, 'Task');
   const { role: _role, ...task } = row as Task & RoleColumn;
@@ -118,7 +138,8 @@ export async function loadTaskPage(
     ...(filter.assigneeId === undefined ? [] : [Prisma.sql`t."assignee_id" = ${filter.assigneeId}`]),
     ...(filter.after === undefined ? [] : [Prisma.sql`t."id" > ${filter.after}::uuid`]),
   ];
-  const rows = await db.$queryRaw<(TaskOrNull & RoleColumn)[]>`
+  const rows = await db.$queryRaw<(TaskOrNull & RoleColumn)[]>(
+    oneLine(Prisma.sql`
     SELECT m."role"::text AS "role", ${TASK_COLUMNS}
     FROM "projects" p
     LEFT JOIN "project_members" m ON m."project_id" = p."id" AND m."user_id" = ${principal.userId}
@@ -126,7 +147,8 @@ export async function loadTaskPage(
       SELECT * FROM "tasks" t WHERE ${Prisma.join(conditions, ' AND ')} ORDER BY t."id" LIMIT ${filter.limit}
     ) t ON true
     WHERE p."id" = ${projectId}::uuid
-    ORDER BY t."id"`;
+    ORDER BY t."id"`),
+  );
   const first = rows[0];
   const role = visibleRole(principal, first !== undefined, first?.role ?? null, 'Project');
   const tasks: Task[] = [];
@@ -143,21 +165,25 @@ export async function loadProjectPage(
   filter: { limit: number; after?: string },
 ): Promise<(Project & RoleColumn)[]> {
   if (principal.isAdmin) {
-    return db.$queryRaw<(Project & RoleColumn)[]>`
+    return db.$queryRaw<(Project & RoleColumn)[]>(
+      oneLine(Prisma.sql`
       SELECT ${PROJECT_COLUMNS}, m."role"::text AS "role"
       FROM "projects" p
       LEFT JOIN "project_members" m ON m."project_id" = p."id" AND m."user_id" = ${principal.userId}
       ${filter.after === undefined ? Prisma.empty : Prisma.sql`WHERE p."id" > ${filter.after}::uuid`}
-      ORDER BY p."id" LIMIT ${filter.limit}`;
+      ORDER BY p."id" LIMIT ${filter.limit}`),
+    );
   }
   // Served by the (user_id, project_id) index: "projects I can see" is one range scan.
-  return db.$queryRaw<(Project & RoleColumn)[]>`
+  return db.$queryRaw<(Project & RoleColumn)[]>(
+    oneLine(Prisma.sql`
     SELECT ${PROJECT_COLUMNS}, m."role"::text AS "role"
     FROM "project_members" m
     JOIN "projects" p ON p."id" = m."project_id"
     WHERE m."user_id" = ${principal.userId}
     ${filter.after === undefined ? Prisma.empty : Prisma.sql`AND m."project_id" > ${filter.after}::uuid`}
-    ORDER BY m."project_id" LIMIT ${filter.limit}`;
+    ORDER BY m."project_id" LIMIT ${filter.limit}`),
+  );
 }
 
 /** Members manage tasks; admins who are not members only read. */

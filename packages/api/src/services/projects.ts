@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal.ts';
-import type { PrismaClient, Project as ProjectRow } from '../generated/prisma/client.ts';
+import { Prisma, type PrismaClient, type Project as ProjectRow } from '../generated/prisma/client.ts';
 import { uuidv7 } from '../db/uuidv7.ts';
 import { decodeCursor, toPage, type Page } from '../http/cursor.ts';
 import { matchedVersion } from '../http/etag.ts';
@@ -9,6 +9,7 @@ import {
   auditRead,
   loadProjectAccess,
   loadProjectPage,
+  oneLine,
   PROJECT_COLUMNS,
   requireOwner,
   type AuditLog,
@@ -65,7 +66,8 @@ export class ProjectService {
    * BEGIN/COMMIT.
    */
   async create(db: Db, principal: Principal, input: ProjectInput): Promise<Project> {
-    const rows = await db.$queryRaw<ProjectRow[]>`
+    const rows = await db.$queryRaw<ProjectRow[]>(
+      oneLine(Prisma.sql`
       WITH p AS (
         INSERT INTO "projects" ("id", "name", "description", "owner_id")
         VALUES (${uuidv7()}::uuid, ${input.name}, ${input.description ?? null}, ${principal.userId})
@@ -73,7 +75,8 @@ export class ProjectService {
       ), m AS (
         INSERT INTO "project_members" ("project_id", "user_id", "role") SELECT p."id", p."owner_id", 'owner' FROM p
       )
-      SELECT ${PROJECT_COLUMNS} FROM p`;
+      SELECT ${PROJECT_COLUMNS} FROM p`),
+    );
     return projectDto(rows[0] as ProjectRow, 'owner');
   }
 

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import t from 'tap';
 import { buildApp } from '../../src/app.ts';
@@ -15,7 +16,7 @@ t.test('removing a member during concurrent assignments leaves no task assigned 
   // Two api instances on one database, as in production: the removal does not queue behind the
   // updates in one process's connection pool.
   const databaseUrl = await createTestDatabase(t);
-  const [app, other] = await Promise.all(
+  const instances = await Promise.all(
     [0, 1].map(async () => {
       const instance = await buildApp({ config: testConfig(databaseUrl, { databasePoolMax: 10 }), logger: false });
       t.teardown(() => instance.close());
@@ -23,6 +24,7 @@ t.test('removing a member during concurrent assignments leaves no task assigned 
       return instance;
     }),
   );
+  const [app, other] = instances as [FastifyInstance, FastifyInstance];
   const { users } = testStack();
   const alice = await authHeader('alice');
   const bob = await authHeader('bob');
@@ -55,7 +57,7 @@ t.test('removing a member during concurrent assignments leaves no task assigned 
   recordStatements(t, (sql) => {
     if (removal !== undefined || done < TASKS / 2 || !/^UPDATE "public"\."tasks"/.test(sql)) return;
     removalSentAt = Date.now() - started;
-    removal = other!.inject({
+    removal = other.inject({
       method: 'DELETE',
       url: `/v1/projects/${projectId}/members/${users.bob.sub}`,
       headers: alice,
