@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { isStagePrefix } from './http/stage-prefix.ts';
 
@@ -111,6 +112,16 @@ export interface ServerConfig extends AppConfig {
   readonly drainWindowMs: number;
   /** After the drain window, in-flight requests get this long before the process exits anyway. */
   readonly shutdownDeadlineMs: number;
+  /**
+   * Processes serving the port (API_WORKERS: a number, or `auto` = one per vCPU). 1 is this process
+   * alone; more makes it a node:cluster primary that forks them (src/cluster-primary.ts). @default 1
+   */
+  readonly workers: number;
+  /**
+   * The instance's connection budget (DATABASE_POOL_MAX). `databasePoolMax` is one worker's share of
+   * it, so the instance never holds more than this whatever `workers` is (docs/capacity.md).
+   */
+  readonly databasePoolBudget: number;
 }
 
 export class ConfigError extends Error {
@@ -310,9 +321,38 @@ function stagePrefix(env: Env): string | undefined {
   return value;
 }
 
-export function loadServerConfig(env: Env = process.env): ServerConfig {
+const MAX_WORKERS = 64;
+
+/** API_WORKERS: a whole number, or `auto` for one per vCPU this process may use. */
+function apiWorkers(env: Env, cpus: number): number {
+  const raw = env.API_WORKERS?.trim().toLowerCase();
+  if (raw === 'auto') return Math.max(1, Math.min(cpus, MAX_WORKERS));
+  if (raw && !/^\d+$/.test(raw)) {
+    throw new ConfigError(`API_WORKERS must be a whole number or "auto", got "${env.API_WORKERS}"`);
+  }
+  return integer(env, 'API_WORKERS', 1, 1, MAX_WORKERS);
+}
+
+/** Each worker's pool: an equal share of the instance's DATABASE_POOL_MAX, at least one connection. */
+export function poolPerWorker(budget: number, workers: number): number {
+  if (budget < workers) {
+    throw new ConfigError(
+      `DATABASE_POOL_MAX (${budget}) is shared by the ${workers} API_WORKERS and gives each less than one ` +
+        'connection: raise DATABASE_POOL_MAX or lower API_WORKERS',
+    );
+  }
+  return Math.floor(budget / workers);
+}
+
+/** @param cpus what `API_WORKERS=auto` resolves to. @default os.availableParallelism() */
+export function loadServerConfig(env: Env = process.env, cpus: number = availableParallelism()): ServerConfig {
+  const app = loadAppConfig(env);
+  const workers = apiWorkers(env, cpus);
   return {
-    ...loadAppConfig(env),
+    ...app,
+    databasePoolMax: poolPerWorker(app.databasePoolMax, workers),
+    databasePoolBudget: app.databasePoolMax,
+    workers,
     host: env.HOST?.trim() || '0.0.0.0',
     port: integer(env, 'PORT', 3000, 0, 65_535),
     migrateOnStart: boolean(env, 'MIGRATE_ON_START', false),

@@ -5,16 +5,19 @@
  * keeps serving for DRAIN_WINDOW_MS while the load balancer deregisters the instance, then stops
  * accepting, lets in-flight requests finish, closes keep-alive sockets and the pool, and exits 0.
  * A second signal, or SHUTDOWN_DEADLINE_MS after the window, forces exit 1 with a logged reason.
+ *
+ * With API_WORKERS > 1 this process checks the configuration and the secret, migrates (once, when
+ * MIGRATE_ON_START), then becomes the cluster primary (cluster-primary.ts): each worker runs this
+ * same file and serves the shared port, and drains when the primary tells it to.
  */
+import cluster from 'node:cluster';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildApp } from './app.ts';
+import { DRAIN_MESSAGE, EX_CONFIG, runPrimary } from './cluster-primary.ts';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.ts';
 import { connectionUrl, type CredentialsProvider } from './db/credentials.ts';
 import { migrateDeploy } from './db/migrations.ts';
 import { credentialsFromConfig } from './db/secrets.ts';
 import { describeTlsFailure } from './db/tls.ts';
-
-const EX_CONFIG = 78;
 
 function stopOnConfigError(error: unknown): never {
   if (error instanceof ConfigError) {
@@ -30,7 +33,28 @@ function migrationUrl(config: ServerConfig, url: string): string {
   return `${url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(config.databaseSslCaFile)}`;
 }
 
+/**
+ * A worker listens for the primary's drain message from its first moment: a drain sent while it
+ * is still starting is kept, not lost, and starts as soon as it can serve.
+ */
+function drainRequests(): { onDrain: (handler: () => void) => void } {
+  let requested = false;
+  let handler: (() => void) | undefined;
+  process.on('message', (message) => {
+    if (message !== DRAIN_MESSAGE) return;
+    requested = true;
+    handler?.();
+  });
+  return {
+    onDrain: (next) => {
+      handler = next;
+      if (requested) next();
+    },
+  };
+}
+
 async function main(): Promise<void> {
+  const drain = cluster.isWorker ? drainRequests() : undefined;
   let config: ServerConfig;
   let credentials: CredentialsProvider;
   try {
@@ -41,10 +65,21 @@ async function main(): Promise<void> {
   } catch (error) {
     stopOnConfigError(error);
   }
-  if (config.migrateOnStart) {
+  // Workers never migrate: their primary did, once, before forking them.
+  if (config.migrateOnStart && cluster.isPrimary) {
     const applied = await migrateDeploy(migrationUrl(config, connectionUrl(await credentials.current())));
     if (applied.length > 0) console.log(JSON.stringify({ level: 30, msg: 'applied migrations', applied }));
   }
+  if (cluster.isPrimary && config.workers > 1) {
+    runPrimary({
+      workers: config.workers,
+      drainWindowMs: config.drainWindowMs,
+      shutdownDeadlineMs: config.shutdownDeadlineMs,
+    });
+    return;
+  }
+  // Imported here, not at the top: a cluster primary never builds the app and stays small.
+  const { buildApp } = await import('./app.ts');
   const app = await buildApp({ config, credentials }).catch(stopOnConfigError);
 
   // One connection before listening: a wrong CA bundle or host name is a deployment mistake and
@@ -71,6 +106,8 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = (signal: string): void => {
+    // A worker leaves a repeated signal to its primary, which forces the exit of every worker.
+    if (stopping && drain !== undefined) return;
     if (stopping) {
       app.log.warn({ signal, reason: 'second signal' }, 'second signal during shutdown: exiting now');
       process.exit(1);
@@ -103,6 +140,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  drain?.onDrain(() => stop('primary'));
   await app.listen({ host: config.host, port: config.port });
 }
 

@@ -98,3 +98,32 @@ t.test('runtime variables are validated and named', async (t) => {
     t.throws(() => loadServerConfig(env), { name: 'ConfigError', message });
   }
 });
+
+t.test('API_WORKERS: 1 by default, a number, or auto = one per vCPU; the pool budget is shared', async (t) => {
+  const single = loadServerConfig(valid, 8);
+  t.equal(single.workers, 1, 'one process unless asked: npm start, tests and the benchmark');
+  t.equal(single.databasePoolMax, 10);
+  t.equal(single.databasePoolBudget, 10);
+  t.equal(loadServerConfig({ ...valid, API_WORKERS: 'auto' }, 4).workers, 4);
+  t.equal(loadServerConfig({ ...valid, API_WORKERS: ' AUTO ' }, 2).workers, 2);
+  t.equal(loadServerConfig({ ...valid, API_WORKERS: 'auto', DATABASE_POOL_MAX: '128' }, 200).workers, 64, 'at most 64');
+  t.equal(loadServerConfig({ ...valid, API_WORKERS: '3' }, 1).workers, 3, 'an explicit number wins over the vCPUs');
+  // DATABASE_POOL_MAX stays the instance's budget (docs/capacity.md): each worker gets an equal share.
+  const four = loadServerConfig({ ...valid, API_WORKERS: 'auto', DATABASE_POOL_MAX: '10' }, 4);
+  t.equal(four.databasePoolMax, 2);
+  t.equal(four.databasePoolBudget, 10);
+  t.ok(four.databasePoolMax * four.workers <= four.databasePoolBudget, 'never more than the budget');
+  t.equal(loadServerConfig({ ...valid, API_WORKERS: '2', DATABASE_POOL_MAX: '2' }, 2).databasePoolMax, 1);
+  for (const [env, message] of [
+    [{ ...valid, API_WORKERS: 'all' }, /^API_WORKERS must be a whole number or "auto", got "all"$/],
+    [{ ...valid, API_WORKERS: '0' }, /^API_WORKERS must be between 1 and 64, got 0$/],
+    [{ ...valid, API_WORKERS: '65' }, /^API_WORKERS must be between 1 and 64, got 65$/],
+    [{ ...valid, API_WORKERS: '-1' }, /^API_WORKERS must be a whole number or "auto", got "-1"$/],
+    [
+      { ...valid, API_WORKERS: '4', DATABASE_POOL_MAX: '3' },
+      /^DATABASE_POOL_MAX \(3\) is shared by the 4 API_WORKERS and gives each less than one connection: raise DATABASE_POOL_MAX or lower API_WORKERS$/,
+    ],
+  ] as const) {
+    t.throws(() => loadServerConfig(env, 4), { name: 'ConfigError', message });
+  }
+});

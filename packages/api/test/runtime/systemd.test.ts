@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { DEFAULT_DRAIN_WINDOW_MS, DEFAULT_SHUTDOWN_DEADLINE_MS } from '../../src/config.ts';
+import { DEFAULT_DRAIN_WINDOW_MS, DEFAULT_SHUTDOWN_DEADLINE_MS, loadServerConfig } from '../../src/config.ts';
+
+const MINIMAL_ENV = { DATABASE_URL: 'postgresql://u@h/d', AUTH_ISSUERS: 'https://issuer', AUTH_CLIENT_IDS: 'c' };
 
 const UNIT = fileURLToPath(new URL('../../deploy/taskboard-api.service', import.meta.url));
 
@@ -19,10 +21,17 @@ t.test('the AMI unit runs unprivileged, restarts on failure, outlasts the drain 
   const unit = directives(readFileSync(UNIT, 'utf8'));
   t.equal(unit.get('User'), 'taskboard');
   t.equal(unit.get('EnvironmentFile'), '/etc/taskboard/api.env');
+  // One worker per vCPU unless the env file says otherwise: "Settings from these files override
+  // settings made with Environment=" (https://man7.org/linux/man-pages/man5/systemd.exec.5.html).
+  t.equal(unit.get('Environment'), 'API_WORKERS=auto');
+  t.equal(loadServerConfig({ ...MINIMAL_ENV, API_WORKERS: 'auto' }, 4).workers, 4, 'auto is one per vCPU');
   t.equal(unit.get('ExecStart'), '/usr/bin/node /opt/taskboard/api/server.js');
   t.equal(unit.get('Restart'), 'on-failure');
   t.equal(unit.get('RestartPreventExitStatus'), '78');
   t.equal(unit.get('KillSignal'), 'SIGTERM');
+  // The primary alone gets SIGTERM and drains its workers together; systemd's SIGKILL after the stop
+  // timeout reaches them all. https://man7.org/linux/man-pages/man5/systemd.kill.5.html (KillMode=)
+  t.equal(unit.get('KillMode'), 'mixed');
   const stopSeconds = Number(unit.get('TimeoutStopSec'));
   t.ok(
     stopSeconds * 1000 > DEFAULT_DRAIN_WINDOW_MS + DEFAULT_SHUTDOWN_DEADLINE_MS,
