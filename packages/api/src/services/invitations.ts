@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { foreignKeyViolation, isRecordNotFound, isUniqueViolation } from '../db/errors.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import { decodeCursor, toPage, type Page } from '../http/cursor.ts';
 import { HttpProblem, notFound } from '../http/problem.ts';
 import type { Invitation, InvitationInput, Project } from '../schemas/resources.ts';
@@ -80,12 +80,13 @@ export class InvitationService {
     projectId: string,
     input: InvitationInput,
   ): Promise<Invitation> {
-    const access = await loadProjectAccess(db, principal, projectId);
-    requireOwner(access);
-    // Serialises invitations to one project (NO KEY UPDATE does not block the foreign-key checks of
-    // task and member writes). The project can have gone since it was read: then it is a 404.
-    const locked = await db.$executeRaw`SELECT 1 FROM "projects" WHERE "id" = ${projectId}::uuid FOR NO KEY UPDATE`;
-    if (locked === 0) throw notFound('Project');
+    // Serialises invitations to one project until this transaction ends (NO KEY UPDATE does not block
+    // the foreign-key checks of task and member writes), and keeps the project from being deleted
+    // between the access check below and the insert. Taken before the check so no branch is needed
+    // for a project deleted in between: the check then finds nothing (404). A caller who turns out
+    // not to be the owner holds it for the one statement of that check.
+    await db.$executeRaw`SELECT 1 FROM "projects" WHERE "id" = ${projectId}::uuid FOR NO KEY UPDATE`;
+    requireOwner(await loadProjectAccess(db, principal, projectId));
     const member = await db.projectMember.findUnique({
       where: { projectId_userId: { projectId, userId: input.userId } },
       select: { role: true },
@@ -104,10 +105,10 @@ export class InvitationService {
         include: withProjectName,
       })
       .catch((error: unknown) => {
-        if (isUniqueViolation(error)) {
-          throw new HttpProblem('conflict', 'The user already has a pending invitation to this project');
-        }
-        throw error;
+        // Two invites of one user at once: the (project, invitee) unique key decides, the loser gets 409.
+        throw isUniqueViolation(error)
+          ? new HttpProblem('conflict', 'The user already has a pending invitation to this project')
+          : error;
       });
     return invitationDto(row);
   }
@@ -155,28 +156,29 @@ export class InvitationService {
 
   /**
    * Accepts an invitation addressed to the caller: it ends and the caller becomes a member, in one
-   * transaction. Deleting the invitation row first is what decides a race with a revoke, a decline
-   * or a second accept: PostgreSQL lets one DELETE take the row, the others find nothing (404).
+   * transaction. Deleting the invitation row is what decides a race with a revoke, a decline or a
+   * second accept: PostgreSQL lets one DELETE take the row, the others find nothing (404).
    */
   async accept(principal: Principal, invitationId: string): Promise<Project> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
-        const invitation = await tx.projectInvitation.delete({
-          where: { id: invitationId, inviteeId: principal.userId },
-          select: { projectId: true },
-        });
-        await tx.projectMember.createMany({
-          data: [{ projectId: invitation.projectId, userId: principal.userId, role: 'member' }],
-          skipDuplicates: true,
-        });
-        const access = await loadProjectAccess(tx, principal, invitation.projectId);
-        return projectDto(access.project, access.role);
+    return this.prisma.$transaction(async (tx) => {
+      const mine = { id: invitationId, inviteeId: principal.userId };
+      const found = await tx.projectInvitation.findFirst({ where: mine, select: { projectId: true } });
+      // The project row before the invitation row, in the order a project delete takes them (it
+      // cascades to invitations): an accept racing a delete waits for it or wins, never deadlocks.
+      // KEY SHARE keeps the project from being deleted until the membership is in.
+      if (found !== null) {
+        await tx.$executeRaw`SELECT 1 FROM "projects" WHERE "id" = ${found.projectId}::uuid FOR KEY SHARE`;
+      }
+      const deleted = found === null ? 0 : (await tx.projectInvitation.deleteMany({ where: mine })).count;
+      // Someone else's, ended (accepted, declined, revoked) or its project deleted.
+      if (found === null || deleted === 0) throw invitationNotFound();
+      await tx.projectMember.createMany({
+        data: [{ projectId: found.projectId, userId: principal.userId, role: 'member' }],
+        skipDuplicates: true,
       });
-    } catch (error) {
-      // Someone else's or an ended invitation; or the project was deleted while this ran.
-      if (isRecordNotFound(error) || foreignKeyViolation(error) !== undefined) throw invitationNotFound();
-      throw error;
-    }
+      const access = await loadProjectAccess(tx, principal, found.projectId);
+      return projectDto(access.project, access.role);
+    });
   }
 
   /** Declines an invitation addressed to the caller; nothing else changes. */
