@@ -7,6 +7,7 @@ import {
   API_ENV_FILE,
   API_LOG_FILE,
   CLOUDWATCH_AGENT_CTL,
+  TRUSTED_PROXIES,
   apiUserDataCommands,
 } from '../v1/infrastructure/user-data.ts';
 import { PACKAGE_DIR } from './helpers/synthesized-service.ts';
@@ -41,6 +42,7 @@ t.test('the environment file carries every variable the api reads from AWS', asy
     'AUTH_TOKEN_USE="access"',
     'CORS_ORIGINS="https://a.example.com,https://b.example.com"',
     'LOG_LEVEL="info"',
+    'TRUST_PROXY="10.0.0.0/8"',
     'API_WORKERS="auto"',
     'DRAIN_WINDOW_MS="35000"',
     'SHUTDOWN_DEADLINE_MS="25000"',
@@ -51,6 +53,17 @@ t.test('the environment file carries every variable the api reads from AWS', asy
       'DATABASE_SSL_CA_FILE="/etc/pki/rds.pem"',
     ),
   );
+});
+
+// The internal ALB appends the address of its peer (the VPC link's ENI, in the VPC) to
+// X-Forwarded-For in its default append mode, so with the VPC trusted the api takes the first address
+// outside it as the client's:
+// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html
+t.test('TRUST_PROXY covers every VPC CIDR the environment schema allows', async (t) => {
+  const schema = readFileSync(join(PACKAGE_DIR, '..', 'environment', 'v1', 'schema', 'schema.yaml'), 'utf8');
+  const pattern = /vpc_cidr:[\s\S]*?pattern: '([^']+)'/.exec(schema)?.[1];
+  t.ok(pattern?.startsWith('^10\\.'), `vpc_cidr pattern ${pattern} stays inside 10.0.0.0/8`);
+  t.equal(TRUSTED_PROXIES, '10.0.0.0/8');
 });
 
 t.test('values are quoted for systemd, and the script fails fast', async (t) => {

@@ -28,6 +28,9 @@ export interface ApiConfiguration {
   readonly databaseMigratorSecretId?: string;
 }
 
+/** TRUST_PROXY of the api: every environment's VPC (its schema allows 10.<n>.0.0/16 only). */
+export const TRUSTED_PROXIES = '10.0.0.0/8';
+
 /** How long the api may take to close connections after draining (its SHUTDOWN_DEADLINE_MS). */
 export const SHUTDOWN_DEADLINE_SECONDS = 25;
 
@@ -68,6 +71,10 @@ export function apiUserDataCommands(config: ApiConfiguration): string[] {
     AUTH_TOKEN_USE: 'access',
     CORS_ORIGINS: config.corsOrigins.join(','),
     LOG_LEVEL: config.logLevel,
+    // Only the internal ALB and the VPC link reach the instance, and both are in the VPC, whose CIDR
+    // the environment schema confines to 10.<n>.0.0/16: the client is the rightmost X-Forwarded-For
+    // entry outside it, which a caller cannot choose (the api's rate limit per client address).
+    TRUST_PROXY: TRUSTED_PROXIES,
     API_WORKERS,
     DRAIN_WINDOW_MS: String(drainWindowSeconds * 1000),
     SHUTDOWN_DEADLINE_MS: String(SHUTDOWN_DEADLINE_SECONDS * 1000),
