@@ -104,7 +104,7 @@ class Status extends Error {
 
 /** The api's loadProjectAccess: one statement; returns the caller's role. */
 async function access(projectId: string): Promise<string> {
-  const result = await pool.query<{ role: string | null }>(SELECT_PROJECT_ACCESS, [userId, projectId]);
+  const result = await pool.query<{ role: string | null }>(SELECT_PROJECT_ACCESS, [userId, projectId, false]);
   const role = result.rows[0]?.role;
   if (role === undefined || role === null) throw new Status(404);
   return role;
@@ -112,7 +112,7 @@ async function access(projectId: string): Promise<string> {
 
 /** The api's loadTaskAccess: the task and the caller's role in one statement. */
 async function loadTask(taskId: string): Promise<AccessTaskRow> {
-  const result = await pool.query<AccessTaskRow>(SELECT_TASK_ACCESS, [userId, taskId]);
+  const result = await pool.query<AccessTaskRow>(SELECT_TASK_ACCESS, [userId, taskId, false]);
   const task = result.rows[0];
   if (task === undefined || task.role === null) throw new Status(404);
   return task;

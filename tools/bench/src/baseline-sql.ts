@@ -22,10 +22,13 @@ const PROJECT_ACCESS_COLUMNS =
   'p."id", p."name", p."description", p."owner_id" AS "ownerId", p."version", p."created_at" AS "createdAt", ' +
   'p."updated_at" AS "updatedAt"';
 
-/** `loadProjectAccess` (access.ts): the project and the caller's role, one statement. Parameters: userId, projectId. */
+/**
+ * `loadProjectAccess` (access.ts): the project and the caller's role, one statement; no row when the
+ * caller may not see it. Parameters: userId, projectId, isAdmin.
+ */
 export const SELECT_PROJECT_ACCESS =
   `SELECT ${PROJECT_ACCESS_COLUMNS}, m."role"::text AS "role" FROM "projects" p LEFT JOIN "project_members" m ` +
-  'ON m."project_id" = p."id" AND m."user_id" = $1 WHERE p."id" = $2::uuid';
+  'ON m."project_id" = p."id" AND m."user_id" = $1 WHERE p."id" = $2::uuid AND (m."role" IS NOT NULL OR $3::boolean)';
 
 /**
  * `loadTaskPage` (access.ts) without filters or cursor: the caller's role and the page, one statement;
@@ -38,10 +41,10 @@ export const SELECT_TASK_PAGE =
   'WHERE t."project_id" = p."id" AND (m."role" IS NOT NULL OR $2::boolean) ORDER BY t."id" LIMIT $3 ) t ON true ' +
   'WHERE p."id" = $4::uuid ORDER BY t."id"';
 
-/** `loadTaskAccess` (access.ts): one task and the caller's role in its project. Parameters: userId, taskId. */
+/** `loadTaskAccess` (access.ts): one task and the caller's role in its project. Parameters: userId, taskId, isAdmin. */
 export const SELECT_TASK_ACCESS =
   `SELECT ${TASK_ACCESS_COLUMNS}, m."role"::text AS "role" FROM "tasks" t LEFT JOIN "project_members" m ` +
-  'ON m."project_id" = t."project_id" AND m."user_id" = $1 WHERE t."id" = $2::uuid';
+  'ON m."project_id" = t."project_id" AND m."user_id" = $1 WHERE t."id" = $2::uuid AND (m."role" IS NOT NULL OR $3::boolean)';
 
 /** `TaskService.create`. Parameters: id, projectId, title, description, status, priority, assigneeId, dueDate, version, createdAt, updatedAt. */
 export const INSERT_TASK =

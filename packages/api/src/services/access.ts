@@ -55,8 +55,9 @@ type RoleColumn = { role: Role | null };
 
 /**
  * Callers who are neither members nor admins get the same 404 as for a project that does not
- * exist, so ids of other tenants' projects reveal nothing. Both cases cost the same single
- * statement (docs/reliability.md, "404 timing").
+ * exist, so ids of other tenants' projects reveal nothing. Both cases are the same single statement
+ * returning no row: the statements filter on visibility themselves, so a hidden row never leaves
+ * the database, and the two 404s take the same time (docs/reliability.md, "404 timing").
  */
 function visibleRole(principal: Principal, found: boolean, role: Role | null, what: string): Role | null {
   if (!found || (role === null && !principal.isAdmin)) throw notFound(what);
@@ -85,7 +86,7 @@ export async function loadProjectAccess(db: Reader, principal: Principal, projec
     SELECT ${PROJECT_COLUMNS}, m."role"::text AS "role"
     FROM "projects" p
     LEFT JOIN "project_members" m ON m."project_id" = p."id" AND m."user_id" = ${principal.userId}
-    WHERE p."id" = ${projectId}::uuid`),
+    WHERE p."id" = ${projectId}::uuid AND (m."role" IS NOT NULL OR ${principal.isAdmin}::boolean)`),
   );
   const row = rows[0];
   const role = visibleRole(principal, row !== undefined, row?.role ?? null, 'Project');
@@ -104,7 +105,7 @@ export async function loadTaskAccess(
     SELECT ${TASK_COLUMNS}, m."role"::text AS "role"
     FROM "tasks" t
     LEFT JOIN "project_members" m ON m."project_id" = t."project_id" AND m."user_id" = ${principal.userId}
-    WHERE t."id" = ${taskId}::uuid`),
+    WHERE t."id" = ${taskId}::uuid AND (m."role" IS NOT NULL OR ${principal.isAdmin}::boolean)`),
   );
   const row = rows[0];
   const role = visibleRole(principal, row !== undefined, row?.role ?? null, 'Task');

@@ -1,0 +1,119 @@
+/**
+ * Figures for docs/reliability.md ("404 timing") and docs/benchmarks.md (query builder vs raw SQL),
+ * measured in-process through app.inject (no network noise) on the local stack:
+ *
+ *   cd packages/api && node ../../tools/local-stack/src/with-stack.ts node scripts/measure-data-path.ts [requests]
+ *
+ * 1. The 404 of a project or task that exists but the caller cannot see, against the 404 of one that
+ *    does not exist: `requests` of each (default 2000), interleaved, after a warm-up; median and p99.
+ * 2. CPU (this process only: PostgreSQL runs in its own) per call of one task read with the access
+ *    check: the previous three query-builder statements, one query-builder statement (relation
+ *    filter, no role), and the one `$queryRaw` statement access.ts sends.
+ */
+import { randomUUID } from 'node:crypto';
+import { authHeader, buildTestApp, json } from '../test/helpers/stack.ts';
+import * as access from '../src/services/access.ts';
+
+const requests = Number(process.argv[2] ?? 2000);
+const cleanups: (() => unknown)[] = [];
+const t = { teardown: (fn: () => unknown) => void cleanups.push(fn) };
+
+function summary(samples: number[]): string {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return `median ${(at(0.5) * 1000).toFixed(0)} µs, p99 ${(at(0.99) * 1000).toFixed(0)} µs (n=${sorted.length})`;
+}
+
+try {
+  // Far above what this sends, so no answer is a 429.
+  const app = await buildTestApp(t, { rateLimit: { max: 10_000_000, windowMs: 60_000 } });
+  const alice = await authHeader('alice');
+  const carol = await authHeader('carol');
+  for (const headers of [alice, carol]) await app.inject({ method: 'GET', url: '/v1/me', headers });
+  const project = json(
+    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'p' } }),
+  );
+  const projectId = String(project.id);
+  const task = json(
+    await app.inject({
+      method: 'POST',
+      url: `/v1/projects/${projectId}/tasks`,
+      headers: alice,
+      payload: { title: 't' },
+    }),
+  );
+  const taskId = String(task.id);
+  // Some rows around them, so the indexes are not trivially small.
+  for (let index = 0; index < 50; index++) {
+    await app.inject({
+      method: 'POST',
+      url: `/v1/projects/${projectId}/tasks`,
+      headers: alice,
+      payload: { title: `${index}` },
+    });
+  }
+  const missing = () => `0${randomUUID().slice(1, 14)}7${randomUUID().slice(15)}`;
+
+  for (const [what, hidden, absent] of [
+    ['project', () => `/v1/projects/${projectId}`, () => `/v1/projects/${missing()}`],
+    ['task', () => `/v1/tasks/${taskId}`, () => `/v1/tasks/${missing()}`],
+    ['task page', () => `/v1/projects/${projectId}/tasks`, () => `/v1/projects/${missing()}/tasks`],
+  ] as const) {
+    const samples: Record<'hidden' | 'absent', number[]> = { hidden: [], absent: [] };
+    for (let index = 0; index < requests + 200; index++) {
+      for (const kind of index % 2 === 0 ? (['hidden', 'absent'] as const) : (['absent', 'hidden'] as const)) {
+        const url = kind === 'hidden' ? hidden() : absent();
+        const started = performance.now();
+        const response = await app.inject({ method: 'GET', url, headers: carol });
+        const elapsed = performance.now() - started;
+        if (response.statusCode !== 404) throw new Error(`${url}: ${response.statusCode}`);
+        if (index >= 200) samples[kind].push(elapsed);
+      }
+    }
+    console.log(`404 ${what}, exists but not a member: ${summary(samples.hidden)}`);
+    console.log(`404 ${what}, does not exist:          ${summary(samples.absent)}`);
+  }
+
+  const principal = { userId: 'unused', issuer: '', email: null, groups: [], isAdmin: false };
+  const { users } = (await import('../test/helpers/stack.ts')).testStack();
+  const member = { ...principal, userId: users.alice.sub };
+  const ways: [string, () => Promise<unknown>][] = [
+    [
+      'previous: 3 query-builder statements',
+      async () => {
+        const row = await app.prisma.task.findUnique({ where: { id: taskId } });
+        await app.prisma.project.findUnique({
+          where: { id: row?.projectId ?? '' },
+          include: { members: { where: { userId: member.userId }, select: { role: true } } },
+        });
+      },
+    ],
+    [
+      'one query-builder statement (relation filter, no role)',
+      () =>
+        app.prisma.task.findFirst({ where: { id: taskId, project: { members: { some: { userId: member.userId } } } } }),
+    ],
+  ];
+  // Absent before the round-trip change; the script also measures that code's 404s.
+  if ('loadTaskAccess' in access) {
+    const { loadTaskAccess } = access;
+    ways.push(['one $queryRaw statement (access.ts, with role)', () => loadTaskAccess(app.prisma, member, taskId)]);
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const [name, call] of ways) {
+      for (let index = 0; index < 200; index++) await call();
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      for (let index = 0; index < requests; index++) await call();
+      const used = process.cpuUsage(cpu);
+      const wall = performance.now() - started;
+      if (round === 1) {
+        console.log(
+          `${name}: ${(((used.user + used.system) / requests) | 0).toString()} µs CPU, ${((wall * 1000) / requests).toFixed(0)} µs wall per call`,
+        );
+      }
+    }
+  }
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+}
