@@ -40,8 +40,8 @@ export function oneLine(query: Prisma.Sql): Prisma.Sql {
  * `include` with a second statement (relation joins are a preview feature), and a relation
  * filter (`members: { some: ... }`) cannot return the caller's role nor tell an empty page from a
  * hidden project. So the reads are `$queryRaw` tagged templates (parameters are bound, never
- * spliced) with explicit row types; writes stay on the query builder. docs/benchmarks.md has the
- * statement counts and the CPU comparison of both ways.
+ * spliced) with explicit row types; writes stay on the query builder. The statement counts and
+ * the CPU of both ways: docs/benchmarks.md (check-sql), scripts/measure-data-path.ts.
  */
 
 export const PROJECT_COLUMNS = Prisma.sql`p."id", p."name", p."description", p."owner_id" AS "ownerId", p."version",
