@@ -10,7 +10,7 @@ import { authPlugin } from './plugins/auth.ts';
 import { databasePlugin } from './plugins/database.ts';
 import { errorsPlugin, sendProblem } from './plugins/errors.ts';
 import { OneLinePerRequest } from './plugins/request-log.ts';
-import { healthPlugin } from './plugins/health.ts';
+import { healthPlugin, type HealthOptions } from './plugins/health.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { overloadPlugin } from './plugins/overload.ts';
 import { rateLimitsPlugin } from './plugins/rate-limits.ts';
@@ -64,6 +64,8 @@ export interface BuildAppOptions {
   readonly credentials?: CredentialsProvider;
   /** Load sampling period of the overload plugin (tests shorten it). @default 1000 */
   readonly overloadSampleIntervalMs?: number;
+  /** The /health/serving start-up gate across cluster workers (src/server.ts). @default this process alone */
+  readonly servingGate?: Pick<HealthOptions, 'startedBefore' | 'onStarted'>;
 }
 
 /** Headers and fields that must never reach a log line. */
@@ -202,6 +204,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthPlugin, {
     migrationsDir: options.migrationsDir ?? MIGRATIONS_DIR,
     readinessCacheMs: config.readinessCacheMs,
+    ...options.servingGate,
   });
 
   await app.register(

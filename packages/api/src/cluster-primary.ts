@@ -11,6 +11,15 @@ import { hostname } from 'node:os';
 
 /** The message a worker drains on, as if it had received SIGTERM itself. */
 export const DRAIN_MESSAGE = 'taskboard:drain';
+/** What a worker sends when its /health/serving start-up gate opens. */
+export const STARTED_MESSAGE = 'taskboard:started';
+/**
+ * Set ('1') in the environment of a worker forked after some worker's gate opened: the instance has
+ * proven it can serve, so the replacement opens its gate at once. Otherwise a worker restarted during
+ * a database outage would fail the load balancer's checks that land on it, and could get the
+ * instance replaced for an outage (the gate exists to never do that).
+ */
+export const STARTED_ENV = 'TASKBOARD_SERVING_STARTED';
 export const EX_CONFIG = 78;
 
 export interface RestartPolicy {
@@ -75,9 +84,13 @@ export function runPrimary(options: PrimaryOptions): void {
   let stopping = false;
   let signalled = false;
   let exitCode = 0;
+  let instanceStarted = false;
 
   const fork = (): void => {
-    const worker = cluster.fork();
+    const worker = cluster.fork(instanceStarted ? { [STARTED_ENV]: '1' } : {});
+    worker.on('message', (message) => {
+      if (message === STARTED_MESSAGE) instanceStarted = true;
+    });
     live.add(worker);
   };
 

@@ -12,7 +12,7 @@
  */
 import cluster from 'node:cluster';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DRAIN_MESSAGE, EX_CONFIG, runPrimary } from './cluster-primary.ts';
+import { DRAIN_MESSAGE, EX_CONFIG, STARTED_ENV, STARTED_MESSAGE, runPrimary } from './cluster-primary.ts';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.ts';
 import { connectionUrl, type CredentialsProvider } from './db/credentials.ts';
 import { migrateDeploy } from './db/migrations.ts';
@@ -80,7 +80,11 @@ async function main(): Promise<void> {
   }
   // Imported here, not at the top: a cluster primary never builds the app and stays small.
   const { buildApp } = await import('./app.ts');
-  const app = await buildApp({ config, credentials }).catch(stopOnConfigError);
+  // A worker shares the instance's start-up gate through its primary (cluster-primary.ts, STARTED_ENV).
+  const servingGate = cluster.isWorker
+    ? { startedBefore: process.env[STARTED_ENV] === '1', onStarted: () => process.send?.(STARTED_MESSAGE) }
+    : undefined;
+  const app = await buildApp({ config, credentials, servingGate }).catch(stopOnConfigError);
 
   // One connection before listening: a wrong CA bundle or host name is a deployment mistake and
   // stops start-up; an unreachable database is an outage, which readiness reports instead.

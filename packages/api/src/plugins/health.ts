@@ -45,6 +45,13 @@ export interface HealthOptions {
    * @default 1000
    */
   readonly readinessCacheMs?: number;
+  /**
+   * Open the start-up gate from the start: a cluster worker that replaces a crashed one on an
+   * instance that already passed readiness (docs/decisions/0004). @default false
+   */
+  readonly startedBefore?: boolean;
+  /** Called once, when the start-up gate opens (a cluster worker tells its primary). */
+  readonly onStarted?: () => void;
 }
 
 /**
@@ -64,7 +71,7 @@ export const healthPlugin = fp(
     let expected: string[] | undefined;
     let migrationsApplied = false;
     // The start-up gate: latched by the first passing readiness check, never reset in this process.
-    let started = false;
+    let started = options.startedBefore ?? false;
 
     async function migrationsUpToDate(): Promise<boolean> {
       if (migrationsApplied) return true;
@@ -82,7 +89,10 @@ export const healthPlugin = fp(
       try {
         await app.prisma.$queryRaw`SELECT 1`;
         const migrations = (await migrationsUpToDate()) ? 'ok' : 'failing';
-        if (migrations === 'ok') started = true;
+        if (migrations === 'ok' && !started) {
+          started = true;
+          options.onStarted?.();
+        }
         return { database: 'ok', migrations };
       } catch (error) {
         request.log.warn({ err: error }, 'readiness check failed');

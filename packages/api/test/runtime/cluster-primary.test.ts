@@ -88,3 +88,11 @@ t.test('a worker configuration error stops the primary with 78 and no restart', 
   t.notMatch(output, /restartInMs/);
   t.match(output, /"code":78,"msg":"worker stopped on a configuration error: stopping"/);
 });
+
+t.test('a worker replacing one on a started instance is told so (its serving gate opens at once)', async (t) => {
+  // Two workers open their gates and crash; their two replacements start with the gate open.
+  const { code, output } = await runDriver('started-crash', { sigtermAfterStarts: 4 });
+  t.equal(code, 0);
+  t.equal(output.match(/"startedBefore":false/g)?.length, 2);
+  t.equal(output.match(/"startedBefore":true/g)?.length, 2);
+});
