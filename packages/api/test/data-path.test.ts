@@ -1,0 +1,78 @@
+import t from 'tap';
+import { foreignKeyViolation } from '../src/db/errors.ts';
+import { uuidv7 } from '../src/db/uuidv7.ts';
+import type { Db } from '../src/services/projects.ts';
+import { authHeader, buildTestApp, json } from './helpers/stack.ts';
+
+t.test('foreignKeyViolation names the constraint however Prisma reports it', async (t) => {
+  const adapter = { code: 'P2003', meta: { driverAdapterError: { cause: { constraint: { index: 'a_fkey' } } } } };
+  t.equal(foreignKeyViolation(adapter), 'a_fkey', 'from the driver adapter (adapter-pg)');
+  t.equal(foreignKeyViolation({ code: 'P2003', meta: { constraint: 'b_fkey' } }), 'b_fkey', "from Prisma's meta");
+  t.equal(foreignKeyViolation({ code: '23503' }), '', 'a violation without a name');
+  t.equal(foreignKeyViolation(new Error('wrapped', { cause: adapter })), 'a_fkey', 'through a cause');
+  t.equal(foreignKeyViolation({ code: 'P2002' }), undefined, 'another error');
+  t.equal(foreignKeyViolation('P2003'), undefined, 'not an error object');
+});
+
+t.test('uuidv7 carries the millisecond timestamp, version 7 and the RFC 9562 variant', async (t) => {
+  const id = uuidv7(0x0190b2a0c0de);
+  t.match(id, /^0190b2a0-c0de-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  t.not(uuidv7(), uuidv7(), 'random bits differ');
+});
+
+t.test('a task created after its project went away answers 404, not 500', async (t) => {
+  const app = await buildTestApp(t);
+  const alice = await authHeader('alice');
+  await app.inject({ method: 'GET', url: '/v1/me', headers: alice });
+  const project = json(
+    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Gone soon' } }),
+  );
+  const principal = { userId: 'x', issuer: 'i', email: null, groups: [], isAdmin: false };
+  // The access check saw the project (a row with a role); the project is deleted before the INSERT.
+  const db = {
+    task: app.prisma.task,
+    $queryRaw: async () => {
+      await app.prisma.project.delete({ where: { id: String(project.id) } });
+      return [{ ...project, role: 'member' }];
+    },
+  } as unknown as Db;
+  await t.rejects(app.services.tasks.create(db, principal, String(project.id), { title: 'late' }), {
+    status: 404,
+    message: 'Project not found',
+  });
+});
+
+t.test("an admin's project list pages through every project", async (t) => {
+  const app = await buildTestApp(t);
+  const alice = await authHeader('alice');
+  const admin = await authHeader('admin');
+  for (const headers of [alice, admin]) await app.inject({ method: 'GET', url: '/v1/me', headers });
+  const created: string[] = [];
+  for (const [headers, name] of [
+    [alice, 'a1'],
+    [admin, 'mine'],
+    [alice, 'a2'],
+  ] as const) {
+    created.push(
+      String(json(await app.inject({ method: 'POST', url: '/v1/projects', headers, payload: { name } })).id),
+    );
+  }
+  const seen: { id: unknown; role: unknown }[] = [];
+  let cursor: unknown = null;
+  do {
+    const page = json(
+      await app.inject({
+        method: 'GET',
+        url: `/v1/projects?limit=2${cursor === null ? '' : `&cursor=${String(cursor)}`}`,
+        headers: admin,
+      }),
+    );
+    seen.push(...(page.items as { id: unknown; role: unknown }[]).map(({ id, role }) => ({ id, role })));
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  t.same(seen, [
+    { id: created[0], role: null },
+    { id: created[1], role: 'owner' },
+    { id: created[2], role: null },
+  ]);
+});
