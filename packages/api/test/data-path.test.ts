@@ -76,3 +76,38 @@ t.test("an admin's project list pages through every project", async (t) => {
     { id: created[2], role: null },
   ]);
 });
+
+t.test('concurrent writers holding one ETag: exactly one wins, the others get 412', async (t) => {
+  const app = await buildTestApp(t);
+  const alice = await authHeader('alice');
+  await app.inject({ method: 'GET', url: '/v1/me', headers: alice });
+  const project = json(
+    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'p' } }),
+  );
+  const url = `/v1/tasks/${String(
+    json(
+      await app.inject({
+        method: 'POST',
+        url: `/v1/projects/${String(project.id)}/tasks`,
+        headers: alice,
+        payload: { title: 't' },
+      }),
+    ).id,
+  )}`;
+  // All read version 1 before any writes, so the losers fail in the UPDATE's WHERE, not before it.
+  const puts = await Promise.all(
+    Array.from({ length: 8 }, (_, index) =>
+      app.inject({ method: 'PUT', url, headers: { ...alice, 'if-match': '"1"' }, payload: { title: `${index}` } }),
+    ),
+  );
+  t.same(puts.map((response) => response.statusCode).sort(), [200, 412, 412, 412, 412, 412, 412, 412]);
+  const deletes = await Promise.all(
+    Array.from({ length: 8 }, () => app.inject({ method: 'DELETE', url, headers: { ...alice, 'if-match': '"2"' } })),
+  );
+  const statuses = deletes.map((response) => response.statusCode);
+  t.equal(statuses.filter((status) => status === 204).length, 1, 'one delete wins');
+  t.ok(
+    statuses.every((status) => status === 204 || status === 412 || status === 404),
+    'the others see a changed (412) or gone (404) task',
+  );
+});
