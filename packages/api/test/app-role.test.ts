@@ -244,6 +244,16 @@ t.test('the api itself serves requests as the app role', async (t) => {
   );
   const ready = await app.inject({ method: 'GET', url: '/health/ready' });
   t.equal(ready.statusCode, 200, `readiness reads _prisma_migrations as the app role: ${ready.body}`);
+
+  // Migration 20261201010000 as the app role: ending a membership clears the member's assignments
+  // (the foreign key's SET NULL) and bumps their version (the trigger), with DML rights only.
+  const projectId = String((json(created) as { id: string }).id);
+  const { users } = testStack();
+  await app.prisma.user.upsert({ where: { id: users.bob.sub }, create: { id: users.bob.sub }, update: {} });
+  await app.prisma.projectMember.create({ data: { projectId, userId: users.bob.sub, role: 'member' } });
+  const task = await app.prisma.task.create({ data: { projectId, title: 'Bob', assigneeId: users.bob.sub } });
+  await app.prisma.projectMember.delete({ where: { projectId_userId: { projectId, userId: users.bob.sub } } });
+  t.match(await app.prisma.task.findUnique({ where: { id: task.id } }), { assigneeId: null, version: 2 });
 });
 
 t.test('tables from later migrations are covered, and a second run changes nothing', async (t) => {
