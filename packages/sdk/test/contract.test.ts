@@ -123,8 +123,9 @@ t.test("other users' projects are NotFoundError, with request ids", async (t) =>
   const task = await alice.tasks.create(project.id, { title: 'Secret' });
   const err = await rejection(bob.projects.get(project.id));
   t.ok(err instanceof NotFoundError);
+  if (!(err instanceof NotFoundError)) return;
   t.match(err, { status: 404, requestId: UUID, problem: { type: '/problems/not-found' } });
-  t.equal(err instanceof NotFoundError && err.problem?.requestId, err.requestId, 'header and body agree');
+  t.equal(err.problem?.requestId, err.requestId, 'header and body agree');
   t.ok((await rejection(bob.projects.replace(project.id, { name: 'x' }))) instanceof NotFoundError);
   t.ok((await rejection(bob.projects.delete(project.id))) instanceof NotFoundError);
   t.ok((await rejection(bob.tasks.get(task.id))) instanceof NotFoundError);
