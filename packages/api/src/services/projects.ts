@@ -153,15 +153,10 @@ export class ProjectService {
     if (userId === access.project.ownerId) {
       throw new HttpProblem('conflict', 'The owner cannot be removed from their project');
     }
-    await this.prisma.$transaction(async (tx) => {
-      const removed = await tx.projectMember.deleteMany({ where: { projectId, userId } });
-      if (removed.count === 0) throw new HttpProblem('notFound', 'Member not found');
-      // Tasks must only be assigned to members.
-      await tx.task.updateMany({
-        where: { projectId, assigneeId: userId },
-        data: { assigneeId: null, version: { increment: 1 } },
-      });
-    });
+    // The database clears the member's assignments in the same statement (tasks_assignee_membership_fkey,
+    // ON DELETE SET NULL (assignee_id), and a trigger bumps those tasks' versions): migration 20261201010000.
+    const removed = await this.prisma.projectMember.deleteMany({ where: { projectId, userId } });
+    if (removed.count === 0) throw new HttpProblem('notFound', 'Member not found');
   }
 }
 
