@@ -3,63 +3,29 @@
  * SIGTERM → readiness 503 at once, zero failed requests during the drain window, exit 0; a
  * second SIGTERM, or the deadline with a request still open, forces exit 1 with a logged reason.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '@taskboard/local-stack';
 import t from 'tap';
-import { authHeader, createTestDatabase, testStack } from '../helpers/stack.ts';
+import { spawnServer, type ServerProcess, type TapTest } from '../helpers/server-process.ts';
+import { authHeader } from '../helpers/stack.ts';
 
-type TapTest = Parameters<typeof createTestDatabase>[0];
-const SERVER = fileURLToPath(new URL('../../src/server.ts', import.meta.url));
 const DRAIN_WINDOW_MS = 1_500;
 
-interface Started {
-  readonly child: ChildProcess;
-  readonly base: string;
-  readonly port: number;
-  readonly output: () => string;
-  readonly exited: Promise<{ code: number | null; at: number }>;
-}
+type Started = ServerProcess;
 
 async function startServer(t: TapTest, env: Record<string, string>): Promise<Started> {
-  const { cognito } = testStack();
-  const port = await freePort();
-  const child = spawn(process.execPath, [SERVER], {
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: await createTestDatabase(t),
-      AUTH_ISSUERS: cognito.issuer,
-      AUTH_CLIENT_IDS: cognito.clientId,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      DATABASE_POOL_MAX: '5',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, at: Date.now() })),
-  );
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const server = await spawnServer(t, env, { poolMax: 5 });
+  const { child, base, output } = server;
   for (let i = 0; ; i++) {
     const ready = await fetch(`${base}/health/ready`).then(
       (response) => response.status === 200,
       () => false,
     );
     if (ready) break;
-    if (i > 150 || child.exitCode !== null) throw new Error(`server did not start:\n${output}`);
+    if (i > 150 || child.exitCode !== null) throw new Error(`server did not start:\n${output()}`);
     await sleep(100);
   }
-  return { child, base, port, output: () => output, exited };
+  return server;
 }
 
 t.test('SIGTERM under load: readiness fails at once, no failed request in the window, exit 0', async (t) => {

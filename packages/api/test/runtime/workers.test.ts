@@ -4,27 +4,19 @@
  * and one SIGTERM drains them together: readiness 503 from every worker, the in-flight request
  * completes after the listener closed, new connections are refused, exit 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '@taskboard/local-stack';
 import t from 'tap';
-import { authHeader, createTestDatabase, testStack } from '../helpers/stack.ts';
+import { SERVER_ENTRY, spawnServer, type ServerProcess, type TapTest } from '../helpers/server-process.ts';
+import { authHeader } from '../helpers/stack.ts';
 
-type TapTest = Parameters<typeof createTestDatabase>[0];
-const SERVER = fileURLToPath(new URL('../../src/server.ts', import.meta.url));
 // Each test starts two or three api processes; on a busy 2-core machine one takes several seconds.
 t.setTimeout(360_000);
 
-interface Started {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly output: () => string;
-  readonly exited: Promise<{ code: number | null; at: number }>;
-}
+type Started = ServerProcess;
 
 interface LogLine {
   readonly pid?: number;
@@ -73,38 +65,15 @@ function get(
 }
 
 async function startServer(t: TapTest, env: Record<string, string>): Promise<Started> {
-  const { cognito } = testStack();
-  const port = await freePort();
-  const child = spawn(process.execPath, [SERVER], {
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: await createTestDatabase(t),
-      AUTH_ISSUERS: cognito.issuer,
-      AUTH_CLIENT_IDS: cognito.clientId,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      DATABASE_POOL_MAX: '6',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, at: Date.now() })),
-  );
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  const server = await spawnServer(t, env, { poolMax: 6 });
+  const { child, output } = server;
   const workers = Number(env.API_WORKERS ?? '1');
   for (let i = 0; ; i++) {
-    if (listeningPids(output).length >= workers) break;
-    if (i > 600 || child.exitCode !== null) throw new Error(`server did not start:\n${output}`);
+    if (listeningPids(output()).length >= workers) break;
+    if (i > 600 || child.exitCode !== null) throw new Error(`server did not start:\n${output()}`);
     await sleep(100);
   }
-  return { child, port, output: () => output, exited };
+  return server;
 }
 
 /** Sends `count` requests on as many connections, `parallel` at a time; returns the pid that logged each. */
@@ -258,7 +227,7 @@ t.test('a second SIGTERM to the primary kills the workers and exits 1', async (t
 });
 
 t.test('an invalid API_WORKERS stops start-up with exit 78, before any worker', async (t) => {
-  const child = spawn(process.execPath, [SERVER], {
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
     env: {
       PATH: process.env.PATH,
       DATABASE_URL: 'postgresql://u@127.0.0.1:1/x',
