@@ -1,5 +1,5 @@
 /**
- * The node:cluster primary that API_WORKERS > 1 turns the process into (docs/decisions/0003).
+ * The node:cluster primary that API_WORKERS > 1 turns the process into (docs/decisions/0004).
  * It serves nothing itself: it forks the workers, which share the listening port, restarts one
  * that crashes (with a backoff, and gives up on a crash loop so systemd restarts the unit), and
  * on SIGTERM/SIGINT tells every worker to drain at once and exits when the last one is gone:

@@ -50,7 +50,7 @@ export const KNOWN_FALSE_POSITIVES: readonly KnownFalsePositive[] = [
     message: /^Additional properties are not allowed \('AutoScalingInstanceRefresh' was unexpected\)$/,
     reason:
       "cfn-lint 1.51's UpdatePolicy schema predates CloudFormation's AutoScalingInstanceRefresh update policy, " +
-      'which aws-cdk-lib 2.276 emits for UpdatePolicy.instanceRefresh (the rolling deploy, decision 0003). ' +
+      'which aws-cdk-lib 2.276 emits for UpdatePolicy.instanceRefresh (the rolling deploy, docs/decisions/0007). ' +
       'https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.CfnAutoScalingInstanceRefresh.html',
   },
   {

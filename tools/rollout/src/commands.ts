@@ -47,7 +47,7 @@ const WINDING_DOWN = new Set(['Cancelling', 'RollbackInProgress']);
 /**
  * deploy: resolve the image -> migrate once (new artifact, one runner) -> set ami_id in the spec ->
  * synthesize -> `cdk deploy`, while following the instance refresh CloudFormation starts. The
- * launch template version belongs to the service template (templates decision 0003): this command
+ * launch template version belongs to the service template (docs/decisions/0007): this command
  * never creates launch template versions or starts refreshes, so a later `cdk deploy` of the
  * committed spec changes nothing. Returns the process exit code.
  */

@@ -13,7 +13,7 @@ export interface EnvironmentTarget {
 /**
  * What the rollout reads from `rollout.config.json` (flags override it). The instance refresh
  * preferences (min/max healthy %, warm-up, checkpoints, skip matching, alarms) are NOT here: they are
- * parameters of the service spec, because CloudFormation starts the refresh (templates decision 0003).
+ * parameters of the service spec, because CloudFormation starts the refresh (docs/decisions/0007).
  */
 export interface RolloutConfig {
   readonly region: string;

@@ -113,7 +113,7 @@ t.test(
     ]);
     t.equal(inputs(h.ssm, GetCommandInvocationCommand).length, 3);
     t.same(inputs(h.ec2, TerminateInstancesCommand), [{ InstanceIds: ['i-0runner'] }]);
-    // The service template owns the launch template version (templates decision 0003).
+    // The service template owns the launch template version (docs/decisions/0007).
     t.equal(h.ec2.commandCalls(CreateLaunchTemplateVersionCommand).length, 0);
     t.equal(h.autoScaling.commandCalls(StartInstanceRefreshCommand).length, 0);
     t.same(inputs(h.autoScaling, DescribeInstanceRefreshesCommand).slice(0, 3), [

@@ -113,7 +113,7 @@ t.test('a worker that dies is replaced and the others keep serving', async (t) =
   process.kill(victim ?? 0, 'SIGKILL');
   const restarting = new RegExp(`"workerPid":${victim},"code":null,"signal":"SIGKILL","restartInMs":500`);
   // A connection the primary hands over in the instant the worker dies is lost with it (node:cluster
-  // round-robin; ADR 0003): ask only once the primary has seen the exit.
+  // round-robin; docs/decisions/0004): ask only once the primary has seen the exit.
   for (let i = 0; !restarting.test(server.output()); i++) {
     if (i > 300) throw new Error(`the primary did not see the exit:\n${server.output()}`);
     await sleep(50);
