@@ -15,6 +15,11 @@ export function sendVersioned<T extends { version: number }>(
   return reply.code(status).header('etag', etagOf(value.version)).send(value);
 }
 
+/** Answers 204 with no body (the contract's 204 schema is `null`, which would otherwise require a payload). */
+export function sendNoContent(reply: FastifyReply): FastifyReply {
+  return reply.code(204).send();
+}
+
 /** Sends the response of an idempotent POST, first-time or replayed. */
 export function sendStored(reply: FastifyReply, response: StoredResponse): FastifyReply {
   if (response.etag) reply.header('etag', response.etag);

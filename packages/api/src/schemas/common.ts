@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema, type TSchemaOptions, type TUnsafe } from 'typebox';
 import { PROBLEM_TYPES } from '../http/problem.ts';
 import { PROBLEM_EXAMPLES } from './examples.ts';
 
@@ -55,6 +55,16 @@ export const PageQuery = {
   ),
 };
 
+/**
+ * A `$ref` to a schema registered with `app.addSchema`: the document keeps `{ "$ref": "<$id>" }`,
+ * while the type provider types the value as the referenced schema, so handlers follow its changes.
+ */
+export function refTo<T extends TSchema>(schema: T): TUnsafe<Static<T>> {
+  const { $id } = schema as TSchemaOptions & T;
+  if ($id === undefined) throw new TypeError('refTo needs a schema with an $id');
+  return Type.Unsafe<Static<T>>(Type.Ref($id));
+}
+
 export function PageOf<T extends TSchema>(item: T, name: string) {
   return Type.Object(
     {
@@ -109,5 +119,4 @@ export const errorResponses = {
   422: problem('Well-formed but unprocessable, e.g. an Idempotency-Key reused with a different body.'),
 } as const;
 
-export type PageQueryType = { limit?: number; cursor?: string };
 export type Problem = Static<typeof ProblemSchema>;

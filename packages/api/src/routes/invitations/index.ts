@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import {
@@ -6,8 +7,8 @@ import {
   IdempotencyHeaders,
   PageOf,
   PageQuery,
+  refTo,
   Uuid,
-  type PageQueryType,
 } from '../../schemas/common.ts';
 import {
   EXAMPLE_INVITATION_ID,
@@ -16,8 +17,8 @@ import {
   pageExample,
   withExamples,
 } from '../../schemas/examples.ts';
-import type { InvitationInput } from '../../schemas/resources.ts';
-import { createIdempotently, secured, sendVersioned } from '../route-helpers.ts';
+import { InvitationInputSchema, InvitationSchema, ProjectSchema } from '../../schemas/resources.ts';
+import { createIdempotently, secured, sendNoContent, sendVersioned } from '../route-helpers.ts';
 
 const ProjectParams = Type.Object({ projectId: withExamples(Uuid, EXAMPLE_PROJECT_ID) });
 const InvitationId = withExamples(Uuid, EXAMPLE_INVITATION_ID);
@@ -26,7 +27,7 @@ const ProjectInvitationParams = Type.Object({
   invitationId: InvitationId,
 });
 const InvitationParams = Type.Object({ invitationId: InvitationId });
-const InvitationPage = withExamples(PageOf(Type.Ref('Invitation'), 'InvitationPage'), pageExample(INVITATION_EXAMPLE));
+const InvitationPage = withExamples(PageOf(refTo(InvitationSchema), 'InvitationPage'), pageExample(INVITATION_EXAMPLE));
 const { 403: e403, 404: e404, 409: e409, 413: e413, 415: e415, 422: e422 } = errorResponses;
 
 /**
@@ -35,10 +36,11 @@ const { 403: e403, 404: e404, 409: e409, 413: e413, 415: e415, 422: e422 } = err
  * (`tb.projects.invitations`), the invitee's under `/invitations` (`tb.invitations`): an invitee
  * cannot address the project itself until they have accepted.
  */
-export async function invitationRoutes(app: FastifyInstance): Promise<void> {
+export async function invitationRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { invitations, idempotency } = app.services;
 
-  app.post<{ Params: { projectId: string }; Body: InvitationInput }>(
+  app.post(
     '/projects/:projectId/invitations',
     {
       schema: {
@@ -51,9 +53,9 @@ export async function invitationRoutes(app: FastifyInstance): Promise<void> {
         security: secured,
         params: ProjectParams,
         headers: IdempotencyHeaders,
-        body: Type.Ref('InvitationInput'),
+        body: refTo(InvitationInputSchema),
         response: {
-          201: Type.Ref('Invitation'),
+          201: refTo(InvitationSchema),
           ...commonErrors,
           403: e403,
           404: e404,
@@ -78,7 +80,7 @@ export async function invitationRoutes(app: FastifyInstance): Promise<void> {
       ),
   );
 
-  app.get<{ Params: { projectId: string }; Querystring: PageQueryType }>(
+  app.get(
     '/projects/:projectId/invitations',
     {
       schema: {
@@ -98,7 +100,7 @@ export async function invitationRoutes(app: FastifyInstance): Promise<void> {
       }),
   );
 
-  app.delete<{ Params: { projectId: string; invitationId: string } }>(
+  app.delete(
     '/projects/:projectId/invitations/:invitationId',
     {
       schema: {
@@ -112,11 +114,11 @@ export async function invitationRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       await invitations.revoke(request.principal, request.params.projectId, request.params.invitationId);
-      return reply.code(204).send();
+      return sendNoContent(reply);
     },
   );
 
-  app.get<{ Querystring: PageQueryType }>(
+  app.get(
     '/invitations',
     {
       schema: {
@@ -132,7 +134,7 @@ export async function invitationRoutes(app: FastifyInstance): Promise<void> {
       invitations.listMine(request.principal, { limit: request.query.limit ?? 20, cursor: request.query.cursor }),
   );
 
-  app.post<{ Params: { invitationId: string } }>(
+  app.post(
     '/invitations/:invitationId/accept',
     {
       schema: {
@@ -141,14 +143,14 @@ export async function invitationRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Accept an invitation: the caller joins the project, and the members see their email',
         security: secured,
         params: InvitationParams,
-        response: { 200: Type.Ref('Project'), ...commonErrors, 404: e404 },
+        response: { 200: refTo(ProjectSchema), ...commonErrors, 404: e404 },
       },
     },
     async (request, reply) =>
       sendVersioned(reply, await invitations.accept(request.principal, request.params.invitationId)),
   );
 
-  app.post<{ Params: { invitationId: string } }>(
+  app.post(
     '/invitations/:invitationId/decline',
     {
       schema: {
@@ -162,7 +164,7 @@ export async function invitationRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       await invitations.decline(request.principal, request.params.invitationId);
-      return reply.code(204).send();
+      return sendNoContent(reply);
     },
   );
 }

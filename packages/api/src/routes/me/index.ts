@@ -1,9 +1,11 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
-import { commonErrors } from '../../schemas/common.ts';
+import { commonErrors, refTo } from '../../schemas/common.ts';
+import { MeSchema } from '../../schemas/resources.ts';
 import { secured } from '../route-helpers.ts';
 
-export async function meRoutes(app: FastifyInstance): Promise<void> {
+export async function meRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/me',
     {
@@ -12,7 +14,7 @@ export async function meRoutes(app: FastifyInstance): Promise<void> {
         tags: ['me'],
         summary: 'The signed-in user',
         security: secured,
-        response: { 200: Type.Ref('Me'), ...commonErrors },
+        response: { 200: refTo(MeSchema), ...commonErrors },
       },
     },
     async (request) => {

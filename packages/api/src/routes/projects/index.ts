@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { etagOf } from '../../http/etag.ts';
@@ -8,9 +9,9 @@ import {
   IfMatchHeaders,
   PageOf,
   PageQuery,
+  refTo,
   UserId,
   Uuid,
-  type PageQueryType,
 } from '../../schemas/common.ts';
 import {
   EXAMPLE_MEMBER_ID,
@@ -20,8 +21,8 @@ import {
   PROJECT_EXAMPLE,
   withExamples,
 } from '../../schemas/examples.ts';
-import type { ProjectInput } from '../../schemas/resources.ts';
-import { createIdempotently, ifMatchVersions, secured, sendVersioned } from '../route-helpers.ts';
+import { MemberSchema, ProjectInputSchema, ProjectSchema } from '../../schemas/resources.ts';
+import { createIdempotently, ifMatchVersions, secured, sendNoContent, sendVersioned } from '../route-helpers.ts';
 
 const ProjectParams = Type.Object({ projectId: withExamples(Uuid, EXAMPLE_PROJECT_ID) });
 const MemberParams = Type.Object({
@@ -30,10 +31,11 @@ const MemberParams = Type.Object({
 });
 const { 403: e403, 404: e404, 409: e409, 412: e412, 413: e413, 415: e415, 422: e422 } = errorResponses;
 
-export async function projectRoutes(app: FastifyInstance): Promise<void> {
+export async function projectRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { projects, idempotency } = app.services;
 
-  app.get<{ Querystring: PageQueryType }>(
+  app.get(
     '/projects',
     {
       schema: {
@@ -43,7 +45,7 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
         security: secured,
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: {
-          200: withExamples(PageOf(Type.Ref('Project'), 'ProjectPage'), pageExample(PROJECT_EXAMPLE)),
+          200: withExamples(PageOf(refTo(ProjectSchema), 'ProjectPage'), pageExample(PROJECT_EXAMPLE)),
           ...commonErrors,
         },
       },
@@ -52,7 +54,7 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
       projects.list(request.principal, { limit: request.query.limit ?? 20, cursor: request.query.cursor }, request.log),
   );
 
-  app.post<{ Body: ProjectInput }>(
+  app.post(
     '/projects',
     {
       schema: {
@@ -61,8 +63,8 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Create a project; the caller becomes its owner',
         security: secured,
         headers: IdempotencyHeaders,
-        body: Type.Ref('ProjectInput'),
-        response: { 201: Type.Ref('Project'), ...commonErrors, 413: e413, 415: e415, 422: e422 },
+        body: refTo(ProjectInputSchema),
+        response: { 201: refTo(ProjectSchema), ...commonErrors, 413: e413, 415: e415, 422: e422 },
       },
     },
     async (request, reply) => {
@@ -73,7 +75,7 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { projectId: string } }>(
+  app.get(
     '/projects/:projectId',
     {
       schema: {
@@ -82,14 +84,14 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
         summary: 'One project',
         security: secured,
         params: ProjectParams,
-        response: { 200: Type.Ref('Project'), ...commonErrors, 404: e404 },
+        response: { 200: refTo(ProjectSchema), ...commonErrors, 404: e404 },
       },
     },
     async (request, reply) =>
       sendVersioned(reply, await projects.get(request.principal, request.params.projectId, request.log)),
   );
 
-  app.put<{ Params: { projectId: string }; Body: ProjectInput }>(
+  app.put(
     '/projects/:projectId',
     {
       schema: {
@@ -99,8 +101,8 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
         security: secured,
         params: ProjectParams,
         headers: IfMatchHeaders,
-        body: Type.Ref('ProjectInput'),
-        response: { 200: Type.Ref('Project'), ...commonErrors, 403: e403, 404: e404, 412: e412, 413: e413, 415: e415 },
+        body: refTo(ProjectInputSchema),
+        response: { 200: refTo(ProjectSchema), ...commonErrors, 403: e403, 404: e404, 412: e412, 413: e413, 415: e415 },
       },
     },
     async (request, reply) => {
@@ -114,7 +116,7 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.delete<{ Params: { projectId: string } }>(
+  app.delete(
     '/projects/:projectId',
     {
       schema: {
@@ -129,11 +131,11 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       await projects.delete(request.principal, request.params.projectId, ifMatchVersions(request));
-      return reply.code(204).send();
+      return sendNoContent(reply);
     },
   );
 
-  app.get<{ Params: { projectId: string }; Querystring: PageQueryType }>(
+  app.get(
     '/projects/:projectId/members',
     {
       schema: {
@@ -144,7 +146,7 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
         params: ProjectParams,
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: {
-          200: withExamples(PageOf(Type.Ref('Member'), 'MemberPage'), pageExample(MEMBER_EXAMPLE)),
+          200: withExamples(PageOf(refTo(MemberSchema), 'MemberPage'), pageExample(MEMBER_EXAMPLE)),
           ...commonErrors,
           404: e404,
         },
@@ -157,7 +159,7 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
       }),
   );
 
-  app.get<{ Params: { projectId: string; userId: string } }>(
+  app.get(
     '/projects/:projectId/members/:userId',
     {
       schema: {
@@ -166,13 +168,13 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
         summary: 'One member of a project',
         security: secured,
         params: MemberParams,
-        response: { 200: Type.Ref('Member'), ...commonErrors, 404: e404 },
+        response: { 200: refTo(MemberSchema), ...commonErrors, 404: e404 },
       },
     },
     async (request) => projects.getMember(request.principal, request.params.projectId, request.params.userId),
   );
 
-  app.delete<{ Params: { projectId: string; userId: string } }>(
+  app.delete(
     '/projects/:projectId/members/:userId',
     {
       schema: {
@@ -186,7 +188,7 @@ export async function projectRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       await projects.removeMember(request.principal, request.params.projectId, request.params.userId);
-      return reply.code(204).send();
+      return sendNoContent(reply);
     },
   );
 }

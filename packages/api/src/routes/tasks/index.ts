@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { etagOf } from '../../http/etag.ts';
@@ -8,6 +9,7 @@ import {
   IfMatchHeaders,
   PageOf,
   PageQuery,
+  refTo,
   UserId,
   Uuid,
 } from '../../schemas/common.ts';
@@ -18,25 +20,19 @@ import {
   TASK_EXAMPLE,
   withExamples,
 } from '../../schemas/examples.ts';
-import { TaskStatusSchema, type TaskInput, type TaskStatus } from '../../schemas/resources.ts';
+import { TaskInputSchema, TaskSchema, TaskStatusSchema } from '../../schemas/resources.ts';
 import { loadProjectAccess, requireMember } from '../../services/access.ts';
-import { createIdempotently, ifMatchVersions, secured, sendVersioned } from '../route-helpers.ts';
+import { createIdempotently, ifMatchVersions, secured, sendNoContent, sendVersioned } from '../route-helpers.ts';
 
 const ProjectParams = Type.Object({ projectId: withExamples(Uuid, EXAMPLE_PROJECT_ID) });
 const TaskParams = Type.Object({ taskId: withExamples(Uuid, EXAMPLE_TASK_ID) });
 const { 403: e403, 404: e404, 412: e412, 413: e413, 415: e415, 422: e422 } = errorResponses;
 
-interface TaskListQuerystring {
-  limit?: number;
-  cursor?: string;
-  status?: TaskStatus;
-  assigneeId?: string;
-}
-
-export async function taskRoutes(app: FastifyInstance): Promise<void> {
+export async function taskRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { tasks, idempotency } = app.services;
 
-  app.get<{ Params: { projectId: string }; Querystring: TaskListQuerystring }>(
+  app.get(
     '/projects/:projectId/tasks',
     {
       schema: {
@@ -54,7 +50,7 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
           { additionalProperties: false },
         ),
         response: {
-          200: withExamples(PageOf(Type.Ref('Task'), 'TaskPage'), pageExample(TASK_EXAMPLE)),
+          200: withExamples(PageOf(refTo(TaskSchema), 'TaskPage'), pageExample(TASK_EXAMPLE)),
           ...commonErrors,
           404: e404,
         },
@@ -71,7 +67,7 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post<{ Params: { projectId: string }; Body: TaskInput }>(
+  app.post(
     '/projects/:projectId/tasks',
     {
       schema: {
@@ -81,8 +77,8 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
         security: secured,
         params: ProjectParams,
         headers: IdempotencyHeaders,
-        body: Type.Ref('TaskInput'),
-        response: { 201: Type.Ref('Task'), ...commonErrors, 403: e403, 404: e404, 413: e413, 415: e415, 422: e422 },
+        body: refTo(TaskInputSchema),
+        response: { 201: refTo(TaskSchema), ...commonErrors, 403: e403, 404: e404, 413: e413, 415: e415, 422: e422 },
       },
     },
     async (request, reply) => {
@@ -103,7 +99,7 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { taskId: string } }>(
+  app.get(
     '/tasks/:taskId',
     {
       schema: {
@@ -112,14 +108,14 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
         summary: 'One task',
         security: secured,
         params: TaskParams,
-        response: { 200: Type.Ref('Task'), ...commonErrors, 404: e404 },
+        response: { 200: refTo(TaskSchema), ...commonErrors, 404: e404 },
       },
     },
     async (request, reply) =>
       sendVersioned(reply, await tasks.get(request.principal, request.params.taskId, request.log)),
   );
 
-  app.put<{ Params: { taskId: string }; Body: TaskInput }>(
+  app.put(
     '/tasks/:taskId',
     {
       schema: {
@@ -129,9 +125,9 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
         security: secured,
         params: TaskParams,
         headers: IfMatchHeaders,
-        body: Type.Ref('TaskInput'),
+        body: refTo(TaskInputSchema),
         response: {
-          200: Type.Ref('Task'),
+          200: refTo(TaskSchema),
           ...commonErrors,
           403: e403,
           404: e404,
@@ -149,7 +145,7 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
       ),
   );
 
-  app.delete<{ Params: { taskId: string } }>(
+  app.delete(
     '/tasks/:taskId',
     {
       schema: {
@@ -164,7 +160,7 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       await tasks.delete(request.principal, request.params.taskId, ifMatchVersions(request));
-      return reply.code(204).send();
+      return sendNoContent(reply);
     },
   );
 }
