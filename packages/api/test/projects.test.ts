@@ -1,37 +1,47 @@
 import t from 'tap';
 import { addMember } from './helpers/members.ts';
-import { authHeader, buildTestApp, json, testStack } from './helpers/stack.ts';
+import { createProject, createTask } from './helpers/projects.ts';
+import { buildTestApp, json, signedIn, testStack, type Tap } from './helpers/stack.ts';
+
+/**
+ * What each subtest starts from, on a database of its own so it passes alone and in any order:
+ * every test user on record, and alice's project "Launch" (version 1, no other member).
+ */
+async function launchProject(t: Tap) {
+  const app = await buildTestApp(t);
+  const callers = await signedIn(app, 'alice', 'bob', 'carol', 'admin');
+  const project = await createProject(app, callers.alice, { name: 'Launch', description: 'Q1' });
+  return { app, ...callers, project, url: `/v1/projects/${project.id}` };
+}
 
 t.test('projects and members', async (t) => {
-  const app = await buildTestApp(t);
-  const alice = await authHeader('alice');
-  const bob = await authHeader('bob');
-  const carol = await authHeader('carol');
-  const admin = await authHeader('admin');
   const { users } = testStack();
-  // Users exist once they have called the API.
-  for (const headers of [alice, bob, carol, admin]) await app.inject({ method: 'GET', url: '/v1/me', headers });
 
-  const created = await app.inject({
-    method: 'POST',
-    url: '/v1/projects',
-    headers: alice,
-    payload: { name: 'Launch', description: 'Q1' },
+  t.test('the owner creates a project: 201 with its ETag and Location', async (t) => {
+    const app = await buildTestApp(t);
+    const { alice } = await signedIn(app, 'alice');
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/projects',
+      headers: alice,
+      payload: { name: 'Launch', description: 'Q1' },
+    });
+    t.equal(created.statusCode, 201);
+    const project = json(created);
+    t.match(project, { name: 'Launch', description: 'Q1', ownerId: users.alice.sub, role: 'owner', version: 1 });
+    t.equal(created.headers.etag, '"1"');
+    t.equal(created.headers.location, `/v1/projects/${String(project.id)}`);
   });
-  t.equal(created.statusCode, 201);
-  const project = json(created);
-  t.match(project, { name: 'Launch', description: 'Q1', ownerId: users.alice.sub, role: 'owner', version: 1 });
-  t.equal(created.headers.etag, '"1"');
-  t.equal(created.headers.location, `/v1/projects/${String(project.id)}`);
-  const url = `/v1/projects/${String(project.id)}`;
 
   t.test('the owner reads it with its ETag', async (t) => {
+    const { app, alice, url } = await launchProject(t);
     const response = await app.inject({ method: 'GET', url, headers: alice });
     t.equal(response.statusCode, 200);
     t.equal(response.headers.etag, '"1"');
   });
 
   t.test("others' projects answer 404, in reads, lists and writes", async (t) => {
+    const { app, bob, url } = await launchProject(t);
     t.equal((await app.inject({ method: 'GET', url, headers: bob })).statusCode, 404);
     t.equal((await app.inject({ method: 'PUT', url, headers: bob, payload: { name: 'x' } })).statusCode, 404);
     t.equal((await app.inject({ method: 'DELETE', url, headers: bob })).statusCode, 404);
@@ -42,6 +52,7 @@ t.test('projects and members', async (t) => {
   });
 
   t.test('admins read every project but change none they are not members of', async (t) => {
+    const { app, admin, project, url } = await launchProject(t);
     const read = await app.inject({ method: 'GET', url, headers: admin });
     t.equal(read.statusCode, 200);
     t.equal(json(read).role, null);
@@ -55,7 +66,8 @@ t.test('projects and members', async (t) => {
   });
 
   t.test('only the owner manages members; members see the project', async (t) => {
-    await addMember(app, alice, String(project.id), 'bob');
+    const { app, alice, bob, carol, project, url } = await launchProject(t);
+    await addMember(app, alice, project.id, 'bob');
     const memberUrl = `${url}/members/${users.bob.sub}`;
     const located = await app.inject({ method: 'GET', url: memberUrl, headers: bob });
     t.equal(located.statusCode, 200, 'the new member can be read');
@@ -86,21 +98,15 @@ t.test('projects and members', async (t) => {
   });
 
   t.test('removing a member unassigns their tasks', async (t) => {
-    await addMember(app, alice, String(project.id), 'carol');
-    const task = json(
-      await app.inject({
-        method: 'POST',
-        url: `${url}/tasks`,
-        headers: alice,
-        payload: { title: 'Carol', assigneeId: users.carol.sub },
-      }),
-    );
+    const { app, alice, carol, project, url } = await launchProject(t);
+    await addMember(app, alice, project.id, 'carol');
+    const task = await createTask(app, alice, project.id, { title: 'Carol', assigneeId: users.carol.sub });
     t.equal(
       (await app.inject({ method: 'DELETE', url: `${url}/members/${users.carol.sub}`, headers: carol })).statusCode,
       204,
       'members may leave',
     );
-    const after = json(await app.inject({ method: 'GET', url: `/v1/tasks/${String(task.id)}`, headers: alice }));
+    const after = json(await app.inject({ method: 'GET', url: `/v1/tasks/${task.id}`, headers: alice }));
     t.equal(after.assigneeId, null);
     t.equal(
       (await app.inject({ method: 'DELETE', url: `${url}/members/${users.carol.sub}`, headers: alice })).statusCode,
@@ -109,6 +115,7 @@ t.test('projects and members', async (t) => {
   });
 
   t.test('PUT and DELETE honour If-Match', async (t) => {
+    const { app, alice, url } = await launchProject(t);
     const stale = await app.inject({
       method: 'PUT',
       url,
@@ -144,41 +151,28 @@ t.test('projects and members', async (t) => {
   });
 
   t.test('concurrent PUTs with the same If-Match: exactly one wins', async (t) => {
-    const p = json(
-      await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Race' } }),
-    );
+    const { app, alice, url } = await launchProject(t);
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        app.inject({
-          method: 'PUT',
-          url: `/v1/projects/${String(p.id)}`,
-          headers: { ...alice, 'if-match': '"1"' },
-          payload: { name: `w${i}` },
-        }),
+        app.inject({ method: 'PUT', url, headers: { ...alice, 'if-match': '"1"' }, payload: { name: `w${i}` } }),
       ),
     );
     t.same(results.map((r) => r.statusCode).sort(), [200, 412, 412, 412, 412, 412, 412, 412]);
   });
 
   t.test('concurrent invitations of the same user: one 201, the others 409, never a 500', async (t) => {
-    const p = json(
-      await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Crowd' } }),
-    );
+    const { app, alice, url } = await launchProject(t);
     const results = await Promise.all(
       Array.from({ length: 6 }, () =>
-        app.inject({
-          method: 'POST',
-          url: `/v1/projects/${String(p.id)}/invitations`,
-          headers: alice,
-          payload: { userId: users.carol.sub },
-        }),
+        app.inject({ method: 'POST', url: `${url}/invitations`, headers: alice, payload: { userId: users.carol.sub } }),
       ),
     );
     t.same(results.map((r) => r.statusCode).sort(), [201, 409, 409, 409, 409, 409]);
   });
 
   t.test('ids PostgreSQL cannot read are 400, not 500', async (t) => {
-    const urn = `urn:uuid:${String(project.id)}`;
+    const { app, alice, project } = await launchProject(t);
+    const urn = `urn:uuid:${project.id}`;
     for (const path of [`/v1/projects/${urn}`, `/v1/projects/${urn}/tasks`, `/v1/tasks/${urn}`]) {
       const response = await app.inject({ method: 'GET', url: path, headers: alice });
       t.equal(response.statusCode, 400, path);
@@ -188,9 +182,8 @@ t.test('projects and members', async (t) => {
 
 t.test('project list pagination is stable while rows are inserted', async (t) => {
   const app = await buildTestApp(t);
-  const alice = await authHeader('alice');
-  const create = (name: string) =>
-    app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name } });
+  const { alice } = await signedIn(app, 'alice');
+  const create = (name: string) => createProject(app, alice, { name });
   for (let i = 0; i < 7; i += 1) await create(`p${i}`);
   const seen: string[] = [];
   let cursor: string | null = null;

@@ -126,6 +126,24 @@ export async function authHeader(user: UserName): Promise<{ authorization: strin
 }
 
 /**
+ * The Authorization headers of `users`, each of whom has called the api once (GET /v1/me): a user
+ * is on record in the api's database (the row memberships refer to, with their email) from their
+ * first request on.
+ */
+export async function signedIn<N extends UserName>(
+  app: FastifyInstance,
+  ...users: N[]
+): Promise<Record<N, { authorization: string }>> {
+  const headers = {} as Record<N, { authorization: string }>;
+  for (const user of users) {
+    headers[user] = await authHeader(user);
+    const me = await app.inject({ method: 'GET', url: '/v1/me', headers: headers[user] });
+    if (me.statusCode !== 200) throw new Error(`GET /v1/me as ${user}: ${me.statusCode} ${me.body}`);
+  }
+  return headers;
+}
+
+/**
  * Tokens the emulator would never issue (expired, wrong claims), signed with the emulator's
  * own key (it ships in the cognito-local package and is what its JWKS publishes), so only
  * the claim under test is wrong.
