@@ -1,7 +1,7 @@
 import t from 'tap';
 import { foreignKeyViolation } from '../src/db/errors.ts';
 import { uuidv7 } from '../src/db/uuidv7.ts';
-import type { Db } from '../src/services/projects.ts';
+import type { Db } from '../src/db/prisma-client.ts';
 import { authHeader, buildTestApp, json } from './helpers/stack.ts';
 
 t.test('foreignKeyViolation names the constraint however Prisma reports it', async (t) => {

@@ -49,7 +49,7 @@ if (!databaseUrl || !userId) {
   process.exit(78);
 }
 
-// The api's pool settings (plugins/database.ts), so both hold the same connections.
+// The api's pool settings (src/db/credential-pool.ts), so both hold the same connections.
 const pool = new pg.Pool({
   connectionString: databaseUrl,
   max: Number(process.env.DATABASE_POOL_MAX ?? 10),

@@ -36,6 +36,22 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return cause !== undefined && cause !== error && isDatabaseUnavailable(cause);
 }
 
+/**
+ * The database could not be reached with valid credentials right now. Carries statusCode 503,
+ * so the error handler answers 503 + Retry-After (Prisma passes errors thrown by the pool
+ * through unchanged).
+ */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+  readonly statusCode = 503;
+}
+
+/** The failed connection was a rejected password (invalid_password) or role (invalid_authorization). */
+export function isAuthenticationFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '28P01' || code === '28000';
+}
+
 /** Prisma's "unique constraint failed" (P2002), directly or from the driver adapter (23505). */
 export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { etagOf, requiredVersions } from '../http/etag.ts';
 import { pathOf } from '../http/request-path.ts';
-import type { Db } from '../services/projects.ts';
+import type { Db } from '../db/prisma-client.ts';
 import type { IdempotencyStore, RunOptions, StoredResponse } from '../services/idempotency.ts';
 
 export const secured = [{ bearerAuth: [] }];

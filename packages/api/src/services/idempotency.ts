@@ -3,7 +3,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { InputJsonValue } from '../generated/prisma/internal/prismaNamespace.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { HttpProblem } from '../http/problem.ts';
-import type { Db } from './projects.ts';
+import type { Db } from '../db/prisma-client.ts';
 
 export interface StoredResponse {
   readonly status: number;

@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.ts';
 import { Prisma, type PrismaClient, type Project as ProjectRow } from '../generated/prisma/client.ts';
+import type { Db } from '../db/prisma-client.ts';
 import { uuidv7 } from '../db/uuidv7.ts';
 import { decodeCursor, toPage, type Page } from '../http/cursor.ts';
 import { matchedVersion } from '../http/etag.ts';
@@ -16,16 +17,6 @@ import {
 } from './access.ts';
 import { memberDto, projectDto } from './dto.ts';
 import { isRecordNotFound } from '../db/errors.ts';
-
-export type Db = Pick<
-  PrismaClient,
-  'project' | 'projectMember' | 'projectInvitation' | 'task' | 'user' | '$queryRaw' | '$executeRaw'
->;
-
-export interface Versioned<T> {
-  readonly value: T;
-  readonly version: number;
-}
 
 const USER_ID_CURSOR = /^[A-Za-z0-9_.:@-]{1,128}$/;
 

@@ -7,7 +7,7 @@ import type { Task, TaskInput, TaskStatus } from '../schemas/resources.ts';
 import { auditRead, loadProjectAccess, loadTaskAccess, loadTaskPage, requireMember, type AuditLog } from './access.ts';
 import { taskDto, toDate } from './dto.ts';
 import { foreignKeyViolation, isRecordNotFound } from '../db/errors.ts';
-import type { Db } from './projects.ts';
+import type { Db } from '../db/prisma-client.ts';
 
 export interface TaskListQuery {
   readonly limit: number;

@@ -13,7 +13,7 @@ import t from 'tap';
 import { buildApp } from '../../src/app.ts';
 import { staticCredentials } from '../../src/db/credentials.ts';
 import { describeTlsFailure, loadCaBundle } from '../../src/db/tls.ts';
-import { createDatabase } from '../../src/plugins/database.ts';
+import { createDatabase } from '../../src/db/prisma-client.ts';
 import { testConfig, testStack } from '../helpers/stack.ts';
 
 const openssl = (...args: string[]): void => {

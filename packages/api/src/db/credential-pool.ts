@@ -1,0 +1,131 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyBaseLogger } from 'fastify';
+import pg from 'pg';
+import type { ConnectionParams, CredentialsProvider } from './credentials.ts';
+import { DatabaseUnavailableError, isAuthenticationFailure } from './errors.ts';
+import { verifyFullTls } from './tls.ts';
+
+export interface CredentialPoolOptions {
+  readonly credentials: CredentialsProvider;
+  readonly max: number;
+  readonly sslCa?: string;
+  readonly connectTimeoutMs: number;
+  readonly maxLifetimeSeconds?: number;
+  readonly authRetries: number;
+  readonly authRetryDelayMs: number;
+  readonly log?: FastifyBaseLogger;
+}
+
+type ConnectCallback = (
+  err: Error | undefined,
+  client: pg.PoolClient | undefined,
+  done: (release?: unknown) => void,
+) => void;
+
+/**
+ * A pg pool whose new connections take the provider's current credentials, and which, when
+ * PostgreSQL rejects them (password rotated), re-reads the provider and connects again, a
+ * bounded number of times. Connections already open keep working (PostgreSQL does not end
+ * sessions when a password changes), so in-flight requests are not disturbed.
+ */
+export class CredentialPool extends pg.Pool {
+  readonly credentials: CredentialsProvider;
+  /** How many times a rejected password made us re-read the credentials. */
+  authRefreshes = 0;
+  readonly #settings: CredentialPoolOptions;
+
+  constructor(settings: CredentialPoolOptions) {
+    const { credentials, sslCa, log } = settings;
+    // pg-pool builds each connection with `new Client(options)`, synchronously; connect()
+    // below has loaded the credentials by then, so the cache is always filled.
+    class CredentialClient extends pg.Client {
+      constructor(config: pg.ClientConfig) {
+        const params: ConnectionParams | undefined = credentials.cached();
+        if (params === undefined) throw new Error('database credentials are not loaded');
+        super({
+          ...config,
+          user: params.user,
+          password: params.password,
+          host: params.host,
+          port: params.port,
+          database: params.database,
+          ssl: sslCa === undefined ? false : verifyFullTls(sslCa, params.host),
+        });
+        // Prisma's adapter leaves a checked-out connection without an 'error' listener for a
+        // moment around transaction end; a backend terminated then (failover, rotation, admin)
+        // would crash the process. The pool still drops the dead client when it is released.
+        this.on('error', (error: Error) => log?.warn(connectionError(error), 'database connection failed'));
+      }
+    }
+    super({
+      max: settings.max,
+      // Fail fast when the pool is exhausted or the server is gone, instead of queueing forever.
+      connectionTimeoutMillis: settings.connectTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      maxLifetimeSeconds: settings.maxLifetimeSeconds ?? 0,
+      statement_timeout: 15_000,
+      Client: CredentialClient as unknown as new () => pg.ClientBase,
+    });
+    this.credentials = credentials;
+    this.#settings = settings;
+    // An idle connection that dies (failover, pg_terminate_backend) is dropped by the pool; log it.
+    this.on('error', (error) => settings.log?.warn(connectionError(error), 'idle database connection failed'));
+  }
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    const connected = this.#connectWithFreshCredentials();
+    if (!callback) return connected;
+    connected.then(
+      (client) => callback(undefined, client, (release?: unknown) => client.release(release as Error | undefined)),
+      (error: Error) => callback(error, undefined, () => undefined),
+    );
+  }
+
+  async #connectWithFreshCredentials(): Promise<pg.PoolClient> {
+    const { authRetries, authRetryDelayMs, log } = this.#settings;
+    try {
+      await this.credentials.current();
+    } catch (error) {
+      log?.error({ err: error, source: this.credentials.source }, 'database credentials cannot be loaded');
+      throw new DatabaseUnavailableError(`database credentials cannot be loaded from ${this.credentials.source}`, {
+        cause: error,
+      });
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await super.connect();
+      } catch (error) {
+        if (!isAuthenticationFailure(error)) throw error;
+        if (attempt >= authRetries) {
+          log?.error(
+            { attempts: attempt + 1, source: this.credentials.source },
+            'database still rejects the credentials',
+          );
+          throw new DatabaseUnavailableError('the database rejected the credentials', { cause: error });
+        }
+        // Rotation may have changed the password before the secret's current version moved:
+        // back off, then read again.
+        if (attempt > 0) await sleep(authRetryDelayMs * 2 ** (attempt - 1));
+        this.authRefreshes++;
+        log?.warn(
+          { attempt: attempt + 1, source: this.credentials.source },
+          'database rejected the credentials: re-reading them',
+        );
+        try {
+          await this.credentials.refresh();
+        } catch (refreshError) {
+          throw new DatabaseUnavailableError(`database credentials cannot be re-read from ${this.credentials.source}`, {
+            cause: refreshError,
+          });
+        }
+      }
+    }
+  }
+}
+
+/** What to log of a connection error: pg attaches the whole client object to it, which is noise. */
+function connectionError(error: Error): { error: { message: string; code?: string } } {
+  return { error: { message: error.message, code: (error as { code?: string }).code } };
+}
