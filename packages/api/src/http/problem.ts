@@ -28,6 +28,9 @@ export const PROBLEM_TYPES = {
   notFound: { type: '/problems/not-found', title: 'Resource not found', status: 404 },
   methodNotAllowed: { type: '/problems/method-not-allowed', title: 'Method not allowed', status: 405 },
   conflict: { type: '/problems/conflict', title: 'Conflict', status: 409 },
+  // Nothing sends this today (a concurrent retry replays the winner's response), but it is in the
+  // released contract (openapi.json, the SDK's ProblemType, sdk/contract/released.json): removing
+  // a value is a breaking change to the contract check and to SDK users who compare against it.
   idempotencyKeyInUse: { type: '/problems/idempotency-key-in-use', title: 'Idempotency key in use', status: 409 },
   preconditionFailed: { type: '/problems/precondition-failed', title: 'Precondition failed', status: 412 },
   payloadTooLarge: { type: '/problems/payload-too-large', title: 'Payload too large', status: 413 },

@@ -118,5 +118,3 @@ export const errorResponses = {
   415: problem('Content-Type is not application/json.'),
   422: problem('Well-formed but unprocessable, e.g. an Idempotency-Key reused with a different body.'),
 } as const;
-
-export type Problem = Static<typeof ProblemSchema>;
