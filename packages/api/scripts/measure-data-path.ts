@@ -2,7 +2,7 @@
  * Figures for docs/reliability.md ("404 timing") and docs/benchmarks.md (query builder vs raw SQL),
  * measured in-process through app.inject (no network noise) on the local stack:
  *
- *   cd packages/api && node ../../tools/local-stack/src/with-stack.ts node scripts/measure-data-path.ts [requests]
+ *   cd packages/api && npx with-local-stack node scripts/measure-data-path.ts [requests]
  *
  * 1. The 404 of a project or task that exists but the caller cannot see, against the 404 of one that
  *    does not exist: `requests` of each (default 2000), interleaved, after a warm-up; median and p99.

@@ -1,8 +1,10 @@
+#!/usr/bin/env node
 /**
  * Runs a command (the test runner) with one throwaway PostgreSQL server and one local
- * Cognito for the whole run, shared by every test file:
+ * Cognito for the whole run, shared by every test file. Packages that depend on
+ * @taskboard/local-stack run it through its bin, e.g. the api's `"test": "with-local-stack tap"`:
  *
- *   node tools/local-stack/src/with-stack.ts tap
+ *   with-local-stack tap
  *
  * The child gets TASKBOARD_TEST_STACK (JSON, see TestStack). Test files isolate themselves
  * by creating their own database on the shared server. With DATABASE_URL set, that server
@@ -22,7 +24,7 @@ const PASSWORD = 'Test-password-1';
 async function main(): Promise<number> {
   const [command, ...args] = process.argv.slice(2);
   if (command === undefined) {
-    console.error('usage: with-stack <command> [args...]');
+    console.error('usage: with-local-stack <command> [args...]');
     return 2;
   }
   const started = Date.now();
@@ -74,7 +76,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error('with-stack failed:', error);
+    console.error('with-local-stack failed:', error);
     process.exit(1);
   },
 );
