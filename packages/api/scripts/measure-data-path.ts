@@ -11,7 +11,8 @@
  *    filter, no role), and the one `$queryRaw` statement access.ts sends.
  */
 import { randomUUID } from 'node:crypto';
-import { authHeader, buildTestApp, json } from '../test/helpers/stack.ts';
+import { createProject, createTask } from '../test/helpers/projects.ts';
+import { buildTestApp, signedIn, testStack } from '../test/helpers/stack.ts';
 import * as access from '../src/services/access.ts';
 
 const requests = Number(process.argv[2] ?? 2000);
@@ -27,31 +28,11 @@ function summary(samples: number[]): string {
 try {
   // Far above what this sends, so no answer is a 429.
   const app = await buildTestApp(t, { rateLimit: { max: 10_000_000, windowMs: 60_000 } });
-  const alice = await authHeader('alice');
-  const carol = await authHeader('carol');
-  for (const headers of [alice, carol]) await app.inject({ method: 'GET', url: '/v1/me', headers });
-  const project = json(
-    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'p' } }),
-  );
-  const projectId = String(project.id);
-  const task = json(
-    await app.inject({
-      method: 'POST',
-      url: `/v1/projects/${projectId}/tasks`,
-      headers: alice,
-      payload: { title: 't' },
-    }),
-  );
-  const taskId = String(task.id);
+  const { alice, carol } = await signedIn(app, 'alice', 'carol');
+  const { id: projectId } = await createProject(app, alice, { name: 'p' });
+  const { id: taskId } = await createTask(app, alice, projectId, { title: 't' });
   // Some rows around them, so the indexes are not trivially small.
-  for (let index = 0; index < 50; index++) {
-    await app.inject({
-      method: 'POST',
-      url: `/v1/projects/${projectId}/tasks`,
-      headers: alice,
-      payload: { title: `${index}` },
-    });
-  }
+  for (let index = 0; index < 50; index++) await createTask(app, alice, projectId, { title: `${index}` });
   const missing = () => `0${randomUUID().slice(1, 14)}7${randomUUID().slice(15)}`;
 
   for (const [what, hidden, absent] of [
@@ -75,7 +56,7 @@ try {
   }
 
   const principal = { userId: 'unused', issuer: '', email: null, groups: [], isAdmin: false };
-  const { users } = (await import('../test/helpers/stack.ts')).testStack();
+  const { users } = testStack();
   const member = { ...principal, userId: users.alice.sub };
   const ways: [string, () => Promise<unknown>][] = [
     [

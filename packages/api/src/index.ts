@@ -1,4 +1,5 @@
-export { buildApp, type BuildAppOptions, REDACTED_PATHS } from './app.ts';
+export { buildApp, type BuildAppOptions } from './app.ts';
+export { REDACTED_PATHS } from './fastify-options.ts';
 export {
   loadAppConfig,
   loadServerConfig,

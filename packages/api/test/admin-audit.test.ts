@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { authHeader, buildTestApp, json, testStack } from './helpers/stack.ts';
+import { createProject, createTask } from './helpers/projects.ts';
+import { buildTestApp, json, signedIn, testStack } from './helpers/stack.ts';
 
 // Issue 14.5: "Admin reads of another tenant's data are logged as such." An admin who is not a
 // member may read any project (README, authorization rules); each such read writes an info line
@@ -16,30 +17,16 @@ t.test("an admin's read of a project they are not a member of is logged as such"
   });
   const app = await buildTestApp(t, {}, { logger: { level: 'info', stream } });
   const { users } = testStack();
-  const alice = await authHeader('alice');
-  const admin = await authHeader('admin');
-  for (const headers of [alice, admin]) await app.inject({ method: 'GET', url: '/v1/me', headers });
-  const project = json(
-    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Tenant A' } }),
-  );
-  const projectId = String(project.id);
-  const task = json(
-    await app.inject({
-      method: 'POST',
-      url: `/v1/projects/${projectId}/tasks`,
-      headers: alice,
-      payload: { title: 'a' },
-    }),
-  );
-  const own = json(
-    await app.inject({ method: 'POST', url: '/v1/projects', headers: admin, payload: { name: 'Admin own' } }),
-  );
+  const { alice, admin } = await signedIn(app, 'alice', 'admin');
+  const { id: projectId } = await createProject(app, alice, { name: 'Tenant A' });
+  const { id: taskId } = await createTask(app, alice, projectId, { title: 'a' });
+  const own = await createProject(app, admin, { name: 'Admin own' });
   const audits = () => lines.filter((line) => line.audit === 'admin-cross-tenant-read');
 
   for (const [resource, url] of [
     ['project', `/v1/projects/${projectId}`],
     ['tasks', `/v1/projects/${projectId}/tasks`],
-    ['task', `/v1/tasks/${String(task.id)}`],
+    ['task', `/v1/tasks/${taskId}`],
   ] as const) {
     lines.length = 0;
     const response = await app.inject({
@@ -61,7 +48,7 @@ t.test("an admin's read of a project they are not a member of is logged as such"
   t.match(audits(), [{ sub: users.admin.sub, projectIds: [projectId], resource: 'projects' }], 'only the foreign one');
 
   lines.length = 0;
-  await app.inject({ method: 'GET', url: `/v1/projects/${String(own.id)}`, headers: admin });
+  await app.inject({ method: 'GET', url: `/v1/projects/${own.id}`, headers: admin });
   await app.inject({ method: 'GET', url: `/v1/projects/${projectId}`, headers: alice });
   await app.inject({ method: 'GET', url: '/v1/projects', headers: alice });
   t.same(audits(), [], "reads of one's own projects are not audit lines");

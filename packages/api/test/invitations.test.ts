@@ -3,27 +3,23 @@
 // real tokens from the local Cognito emulator.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import t from 'tap';
 import { MAX_PENDING_INVITATIONS } from '../src/services/invitations.ts';
-import { authHeader, buildTestApp, json, testStack } from './helpers/stack.ts';
+import { createProject } from './helpers/projects.ts';
+import { buildTestApp, json, signedIn, testStack } from './helpers/stack.ts';
+import { recordStatements } from './helpers/statements.ts';
 
 type Json = Record<string, unknown>;
 
 t.test('membership by invitation', async (t) => {
   const app = await buildTestApp(t);
   const { users } = testStack();
-  const alice = await authHeader('alice');
-  const bob = await authHeader('bob');
-  const carol = await authHeader('carol');
-  const admin = await authHeader('admin');
   // Every user has called the API once, so each has an email on record that must not leak.
-  for (const headers of [alice, bob, carol, admin]) await app.inject({ method: 'GET', url: '/v1/me', headers });
+  const { alice, bob, carol, admin } = await signedIn(app, 'alice', 'bob', 'carol', 'admin');
   const bobEmail = (await app.prisma.user.findUniqueOrThrow({ where: { id: users.bob.sub } })).email;
   t.ok(bobEmail, "bob's email is on record");
 
-  const newProject = async (name: string): Promise<string> =>
-    String(json(await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name } })).id);
+  const newProject = async (name: string): Promise<string> => (await createProject(app, alice, { name })).id;
   const invite = (projectId: string, userId: string, headers = alice) =>
     app.inject({ method: 'POST', url: `/v1/projects/${projectId}/invitations`, headers, payload: { userId } });
   const listMine = async (headers: Record<string, string>) =>
@@ -377,26 +373,4 @@ t.test('membership by invitation', async (t) => {
 function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
-
-/** Records the SQL texts this process sends through `pg` (Prisma's adapter uses it). */
-function recordStatements(t: { teardown: (fn: () => unknown) => void }): { take(): string[] } {
-  const original = pg.Client.prototype.query;
-  let texts: string[] = [];
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]): unknown {
-    const first = args[0];
-    const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
-    if (text !== undefined) texts.push(text);
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  t.teardown(() => {
-    pg.Client.prototype.query = original;
-  });
-  return {
-    take() {
-      const taken = texts;
-      texts = [];
-      return taken;
-    },
-  };
 }

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { REDACTED_PATHS } from '../src/app.ts';
+import { REDACTED_PATHS } from '../src/fastify-options.ts';
 import { authHeader, buildTestApp, testStack } from './helpers/stack.ts';
 
 t.test('logs are JSON lines with the request id, and never carry the token', async (t) => {

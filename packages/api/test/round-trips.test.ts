@@ -1,5 +1,7 @@
 import t from 'tap';
-import { authHeader, buildTestApp, json, testStack } from './helpers/stack.ts';
+import { addMemberDirectly } from './helpers/members.ts';
+import { createProject, createTask } from './helpers/projects.ts';
+import { buildTestApp, signedIn, testStack } from './helpers/stack.ts';
 import { recordStatements } from './helpers/statements.ts';
 
 // Issue 17: reading one task or one page of tasks, access check included, is one SQL statement;
@@ -7,38 +9,14 @@ import { recordStatements } from './helpers/statements.ts';
 t.test('round trips to PostgreSQL per request', async (t) => {
   const app = await buildTestApp(t);
   const { users } = testStack();
-  const alice = await authHeader('alice');
-  const bob = await authHeader('bob');
-  const carol = await authHeader('carol');
-  const admin = await authHeader('admin');
   // Every user's first request records them (one INSERT); do that outside the counts.
-  for (const headers of [alice, bob, carol, admin]) await app.inject({ method: 'GET', url: '/v1/me', headers });
-  const project = json(
-    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Counted' } }),
-  );
-  const projectId = String(project.id);
+  const { alice, bob, carol, admin } = await signedIn(app, 'alice', 'bob', 'carol', 'admin');
+  const { id: projectId } = await createProject(app, alice, { name: 'Counted' });
   // Membership set up directly: how members join (invitations) is not what this test counts.
-  await app.prisma.projectMember.create({ data: { projectId, userId: users.bob.sub, role: 'member' } });
-  const task = json(
-    await app.inject({
-      method: 'POST',
-      url: `/v1/projects/${projectId}/tasks`,
-      headers: alice,
-      payload: { title: 'a' },
-    }),
-  );
-  const taskId = String(task.id);
-  const spare = json(
-    await app.inject({
-      method: 'POST',
-      url: `/v1/projects/${projectId}/tasks`,
-      headers: alice,
-      payload: { title: 'b' },
-    }),
-  );
-  const other = json(
-    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Spare' } }),
-  );
+  await addMemberDirectly(app, projectId, 'bob');
+  const { id: taskId } = await createTask(app, alice, projectId, { title: 'a' });
+  const spare = await createTask(app, alice, projectId, { title: 'b' });
+  const other = await createProject(app, alice, { name: 'Spare' });
 
   const statements = recordStatements(t);
   const scenarios: [string, number, number, () => Promise<{ statusCode: number }>][] = [
@@ -177,8 +155,7 @@ t.test('round trips to PostgreSQL per request', async (t) => {
       'delete task',
       204,
       2,
-      () =>
-        app.inject({ method: 'DELETE', url: `/v1/tasks/${String(spare.id)}`, headers: { ...bob, 'if-match': '"1"' } }),
+      () => app.inject({ method: 'DELETE', url: `/v1/tasks/${spare.id}`, headers: { ...bob, 'if-match': '"1"' } }),
     ],
     [
       'create project',
@@ -205,7 +182,7 @@ t.test('round trips to PostgreSQL per request', async (t) => {
       () =>
         app.inject({
           method: 'DELETE',
-          url: `/v1/projects/${String(other.id)}`,
+          url: `/v1/projects/${other.id}`,
           headers: { ...alice, 'if-match': '"1"' },
         }),
     ],

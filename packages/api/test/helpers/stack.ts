@@ -95,13 +95,16 @@ export function testConfig(databaseUrl: string, overrides: Partial<AppConfig> = 
   };
 }
 
-/** A fresh app on a fresh database, closed when the test ends. */
+/**
+ * A fresh app on a fresh database, closed when the test ends. With `databaseUrl`, on that database
+ * instead (several instances of the api on one database, as in production).
+ */
 export async function buildTestApp(
   t: Tap,
   overrides: Partial<AppConfig> = {},
-  options: { migrated?: boolean; logger?: Parameters<typeof buildApp>[0]['logger'] } = {},
+  options: { migrated?: boolean; logger?: Parameters<typeof buildApp>[0]['logger']; databaseUrl?: string } = {},
 ): Promise<FastifyInstance> {
-  const databaseUrl = await createTestDatabase(t, { migrated: options.migrated });
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase(t, { migrated: options.migrated }));
   const app = await buildApp({ config: testConfig(databaseUrl, overrides), logger: options.logger ?? false });
   t.teardown(() => app.close());
   await app.ready();

@@ -9,6 +9,8 @@ export interface StatementLog {
   /** The same without transaction control. */
   readonly data: readonly string[];
   reset(): void;
+  /** `all`, then `reset`: the statements since the last take or reset. */
+  take(): string[];
 }
 
 /**
@@ -44,6 +46,11 @@ export function recordStatements(
     },
     reset() {
       all = [];
+    },
+    take() {
+      const taken = all;
+      all = [];
+      return taken;
     },
   };
 }

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { addMember } from '../helpers/members.ts';
-import { authHeader, buildTestApp, json, testStack } from '../helpers/stack.ts';
+import { createProject, createTask } from '../helpers/projects.ts';
+import { buildTestApp, json, signedIn, testStack } from '../helpers/stack.ts';
 import { fillPath, loadOperations } from './helpers/openapi-operations.ts';
 
 interface Attempt {
@@ -12,14 +13,9 @@ interface Attempt {
 t.test('authorization matrix over every operation of openapi.json', async (t) => {
   const app = await buildTestApp(t);
   const { users } = testStack();
-  const alice = await authHeader('alice');
-  const bob = await authHeader('bob'); // a member of alice's project, not its owner
-  const carol = await authHeader('carol'); // not a member
-  for (const headers of [bob, carol]) await app.inject({ method: 'GET', url: '/v1/me', headers });
-  const project = json(
-    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Alice only' } }),
-  );
-  const projectId = String(project.id);
+  // bob: a member of alice's project, not its owner; carol: not a member.
+  const { alice, bob, carol } = await signedIn(app, 'alice', 'bob', 'carol');
+  const { id: projectId } = await createProject(app, alice, { name: 'Alice only' });
   await addMember(app, alice, projectId, 'bob');
   // A pending invitation (to an id nobody has): only alice may list or revoke it, only its invitee
   // accept or decline it.
@@ -32,15 +28,7 @@ t.test('authorization matrix over every operation of openapi.json', async (t) =>
     }),
   );
   const invitationId = String(invitation.id);
-  const task = json(
-    await app.inject({
-      method: 'POST',
-      url: `/v1/projects/${projectId}/tasks`,
-      headers: alice,
-      payload: { title: 'secret', assigneeId: users.alice.sub },
-    }),
-  );
-  const taskId = String(task.id);
+  const { id: taskId } = await createTask(app, alice, projectId, { title: 'secret', assigneeId: users.alice.sub });
   const snapshot = async () =>
     JSON.stringify([
       await app.prisma.project.findMany({ orderBy: { id: 'asc' } }),
@@ -112,9 +100,7 @@ t.test('authorization matrix over every operation of openapi.json', async (t) =>
   t.equal(await snapshot(), before, 'no forbidden attempt changed a row');
 
   t.test('no cross-tenant reads through lists, cursors and filters', async (t) => {
-    const mine = json(
-      await app.inject({ method: 'POST', url: '/v1/projects', headers: carol, payload: { name: 'Carol' } }),
-    );
+    const mine = await createProject(app, carol, { name: 'Carol' });
     // A cursor pointing just before alice's project (keyset: "id > cursor") must still only list carol's.
     const cursor = Buffer.from(JSON.stringify({ after: '00000000-0000-0000-0000-000000000000' })).toString('base64url');
     const aliceCursor = Buffer.from(JSON.stringify({ after: projectId })).toString('base64url');
@@ -122,10 +108,10 @@ t.test('authorization matrix over every operation of openapi.json', async (t) =>
       `/v1/projects?limit=100&cursor=${cursor}`,
       `/v1/projects?limit=1&cursor=${aliceCursor}`,
       `/v1/invitations?limit=100&cursor=${cursor}`,
-      `/v1/projects/${String(mine.id)}/invitations?cursor=${cursor}`,
-      `/v1/projects/${String(mine.id)}/tasks?assigneeId=${users.alice.sub}`,
-      `/v1/projects/${String(mine.id)}/tasks?cursor=${Buffer.from(JSON.stringify({ after: taskId })).toString('base64url')}`,
-      `/v1/projects/${String(mine.id)}/members?cursor=${Buffer.from(JSON.stringify({ after: users.alice.sub })).toString('base64url')}`,
+      `/v1/projects/${mine.id}/invitations?cursor=${cursor}`,
+      `/v1/projects/${mine.id}/tasks?assigneeId=${users.alice.sub}`,
+      `/v1/projects/${mine.id}/tasks?cursor=${Buffer.from(JSON.stringify({ after: taskId })).toString('base64url')}`,
+      `/v1/projects/${mine.id}/members?cursor=${Buffer.from(JSON.stringify({ after: users.alice.sub })).toString('base64url')}`,
     ];
     for (const url of lists) {
       const response = await app.inject({ method: 'GET', url, headers: carol });

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import t from 'tap';
-import { buildApp } from '../../src/app.ts';
-import { authHeader, createTestDatabase, json, testConfig, testStack } from '../helpers/stack.ts';
+import { addMemberDirectly } from '../helpers/members.ts';
+import { createProject, createTask } from '../helpers/projects.ts';
+import { buildTestApp, createTestDatabase, json, signedIn, testStack } from '../helpers/stack.ts';
 import { recordStatements } from '../helpers/statements.ts';
 
 // Issue 14.4: removing a member while their tasks are being updated left 117 of 200 tasks assigned
@@ -16,34 +16,20 @@ t.test('removing a member during concurrent assignments leaves no task assigned 
   // Two api instances on one database, as in production: the removal does not queue behind the
   // updates in one process's connection pool.
   const databaseUrl = await createTestDatabase(t);
-  const instances = await Promise.all(
-    [0, 1].map(async () => {
-      const instance = await buildApp({ config: testConfig(databaseUrl, { databasePoolMax: 10 }), logger: false });
-      t.teardown(() => instance.close());
-      await instance.ready();
-      return instance;
-    }),
-  );
-  const [app, other] = instances as [FastifyInstance, FastifyInstance];
+  const instance = () => buildTestApp(t, { databasePoolMax: 10 }, { databaseUrl });
+  const [app, other] = await Promise.all([instance(), instance()]);
   const { users } = testStack();
-  const alice = await authHeader('alice');
-  const bob = await authHeader('bob');
-  for (const headers of [alice, bob]) await app.inject({ method: 'GET', url: '/v1/me', headers });
-  const project = json(
-    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Race' } }),
-  );
-  const projectId = String(project.id);
+  const { alice, bob } = await signedIn(app, 'alice', 'bob');
+  const { id: projectId } = await createProject(app, alice, { name: 'Race' });
   // How bob joined is not under test here.
-  await app.prisma.projectMember.create({ data: { projectId, userId: users.bob.sub, role: 'member' } });
+  await addMemberDirectly(app, projectId, 'bob');
   const ids: string[] = [];
   for (let index = 0; index < TASKS; index++) {
-    const created = await app.inject({
-      method: 'POST',
-      url: `/v1/projects/${projectId}/tasks`,
-      headers: alice,
-      payload: { title: `task ${index}`, assigneeId: index % 2 === 0 ? users.bob.sub : null },
+    const created = await createTask(app, alice, projectId, {
+      title: `task ${index}`,
+      assigneeId: index % 2 === 0 ? users.bob.sub : null,
     });
-    ids.push(String(json(created).id));
+    ids.push(created.id);
   }
 
   // Bob assigns every task to himself, CONCURRENCY requests at a time, while alice removes him from
@@ -102,26 +88,12 @@ t.test('removing a member during concurrent assignments leaves no task assigned 
 
 t.test('an assignment that loses the race to a removal answers 422, not 500', async (t) => {
   const databaseUrl = await createTestDatabase(t);
-  const app = await buildApp({ config: testConfig(databaseUrl), logger: false });
-  t.teardown(() => app.close());
-  await app.ready();
+  const app = await buildTestApp(t, {}, { databaseUrl });
   const { users } = testStack();
-  const alice = await authHeader('alice');
-  const bob = await authHeader('bob');
-  for (const headers of [alice, bob]) await app.inject({ method: 'GET', url: '/v1/me', headers });
-  const project = json(
-    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Race' } }),
-  );
-  const projectId = String(project.id);
-  await app.prisma.projectMember.create({ data: { projectId, userId: users.bob.sub, role: 'member' } });
-  const task = json(
-    await app.inject({
-      method: 'POST',
-      url: `/v1/projects/${projectId}/tasks`,
-      headers: alice,
-      payload: { title: 't' },
-    }),
-  );
+  const { alice, bob } = await signedIn(app, 'alice', 'bob');
+  const { id: projectId } = await createProject(app, alice, { name: 'Race' });
+  await addMemberDirectly(app, projectId, 'bob');
+  const { id: taskId } = await createTask(app, alice, projectId, { title: 't' });
 
   // The removal has deleted bob's membership but not committed yet: bob's access check still sees
   // him as a member, and his UPDATE's foreign key check waits for the removal to finish.
@@ -133,7 +105,7 @@ t.test('an assignment that loses the race to a removal answers 422, not 500', as
   await removal.query('DELETE FROM project_members WHERE project_id = $1 AND user_id = $2', [projectId, users.bob.sub]);
   const assignment = app.inject({
     method: 'PUT',
-    url: `/v1/tasks/${String(task.id)}`,
+    url: `/v1/tasks/${taskId}`,
     headers: bob,
     payload: { title: 't', assigneeId: users.bob.sub },
   });
@@ -150,6 +122,6 @@ t.test('an assignment that loses the race to a removal answers 422, not 500', as
   const response = await assignment;
   t.equal(response.statusCode, 422);
   t.match(json(response), { errors: [{ path: '/body/assigneeId', message: 'is not a member of this project' }] });
-  const stored = await app.prisma.task.findUniqueOrThrow({ where: { id: String(task.id) } });
+  const stored = await app.prisma.task.findUniqueOrThrow({ where: { id: taskId } });
   t.equal(stored.assigneeId, null, 'the task was not assigned');
 });

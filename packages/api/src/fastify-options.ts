@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyServerOptions } from 'fastify';
+import type { AppConfig } from './config.ts';
+import { ROUTER_OPTIONS } from './http/allowed-methods.ts';
+import { HttpProblem } from './http/problem.ts';
+import { stagePrefixRewriter } from './http/stage-prefix.ts';
+import { sendProblem } from './plugins/errors.ts';
+import { OneLinePerRequest } from './plugins/request-log.ts';
+import { buildMemoisedSerializerFactory } from './plugins/serialization.ts';
+import { buildValidatorFactory } from './plugins/validation.ts';
+
+/** Headers and fields that must never reach a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.secret',
+  '*.token',
+  '*.accessToken',
+  '*.idToken',
+  '*.databaseUrl',
+];
+
+/** Fastify's types omit the hop count proxy-addr accepts; a hop count is "trust the first n hops". */
+function trustProxyOption(trust: AppConfig['trustProxy']): FastifyServerOptions['trustProxy'] {
+  if (trust === undefined) return false;
+  if (typeof trust === 'number') return (_address: string, hop: number) => hop < trust;
+  return [...trust];
+}
+
+/** The server's options: logging and redaction, proxies, request ids, timeouts, routing, compilers. */
+export function fastifyOptions(config: AppConfig, logger?: FastifyServerOptions['logger']): FastifyServerOptions {
+  return {
+    logger: logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    bodyLimit: config.bodyLimitBytes,
+    // Who may say, in X-Forwarded-For, which client address a request is limited by (TRUST_PROXY).
+    // Unset: nobody, request.ip is the socket peer.
+    trustProxy: trustProxyOption(config.trustProxy),
+    // Always ours: a caller's x-request-id is logged next to it (clientRequestId), never instead of it,
+    // so two callers sending the same value still get two request ids.
+    genReqId: () => randomUUID(),
+    // Slow or stalled clients must not hold connections forever.
+    connectionTimeout: 60_000,
+    requestTimeout: 30_000,
+    // Longer than the load balancer's idle timeout (60 s), so it never reuses a socket we closed.
+    keepAliveTimeout: 65_000,
+    return503OnClosing: true,
+    routerOptions: { ...ROUTER_OPTIONS },
+    ...(config.stagePrefix ? { rewriteUrl: stagePrefixRewriter(config.stagePrefix) } : {}),
+    // Fastify's types for compiler factories are narrower than what it calls them with.
+    schemaController: {
+      compilersFactory: {
+        buildValidator: buildValidatorFactory() as never,
+        buildSerializer: buildMemoisedSerializerFactory() as never,
+      },
+    },
+    logController: new OneLinePerRequest({
+      requestIdLogLabel: 'requestId',
+      recordClientRequestId: config.trustRequestId,
+    }),
+    // Router-level rejections (over-long parameters, malformed URL encoding) never reach the
+    // error handler; answer them as problem+json too.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id); // onRequest hooks do not run for these
+      sendProblem(
+        request,
+        reply,
+        new HttpProblem('validation', 'The request URL is not valid', {
+          errors: [{ path: '/path', message: error.message }],
+        }),
+      );
+    },
+  };
+}

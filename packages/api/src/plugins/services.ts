@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { IdempotencyStore } from '../services/idempotency.ts';
+import { InvitationService } from '../services/invitations.ts';
+import { ProjectService } from '../services/projects.ts';
+import { TaskService } from '../services/tasks.ts';
+import { UserDirectory } from '../services/users.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: {
+      readonly projects: ProjectService;
+      readonly invitations: InvitationService;
+      readonly tasks: TaskService;
+      readonly users: UserDirectory;
+      readonly idempotency: IdempotencyStore;
+    };
+  }
+}
+
+export interface ServicesOptions {
+  /** How long a stored idempotent response is replayed (IDEMPOTENCY_TTL_SECONDS). */
+  readonly idempotencyTtlSeconds: number;
+}
+
+/** The data access and rules the routes call (`app.services`), built on the database plugin's client. */
+export const servicesPlugin = fp(
+  async (app: FastifyInstance, options: ServicesOptions) => {
+    app.decorate('services', {
+      projects: new ProjectService(app.prisma),
+      invitations: new InvitationService(app.prisma),
+      tasks: new TaskService(app.prisma),
+      users: new UserDirectory(app.prisma),
+      idempotency: new IdempotencyStore(app.prisma, options.idempotencyTtlSeconds),
+    });
+  },
+  { name: 'services', dependencies: ['database'] },
+);
