@@ -3,12 +3,16 @@
  * With DATABASE_URL set it uses that database; with AUTH_ISSUERS and AUTH_CLIENT_IDS set
  * it uses that Cognito pool. The emulator listens on COGNITO_PORT (default 9229) and start-up fails
  * if that port is taken: it never talks to an emulator it did not start. Ctrl-C stops everything.
+ *
+ * `npm run dev` (`--watch`): the same, and the api restarts whenever a file under packages/api/src or
+ * packages/api/prisma/migrations changes (TASKBOARD_WATCH_PATHS replaces that list), while PostgreSQL
+ * and the emulator keep running.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import pg from 'pg';
+import { apiNodeArgs } from './api-process.ts';
 import { cognitoPortFrom, startCognitoLocal, type RunningCognito } from './cognito.ts';
 import { assertPortFree, PortInUseError } from './free-port.ts';
 import { LOCAL_DIR, LOCAL_FILE, readLocalInfo, writeLocalInfo } from './local-file.ts';
@@ -17,7 +21,7 @@ import { cognitoClient, createUser, createUserPool, type LocalUserPool } from '.
 
 const API_PORT = Number(process.env.PORT ?? 3000);
 const DEMO_USER = { email: 'demo@taskboard.local', password: 'Taskboard-demo-1' };
-const API_ENTRY = fileURLToPath(new URL('../../../packages/api/src/server.ts', import.meta.url));
+const WATCH = process.argv.slice(2).includes('--watch');
 
 const log = (message: string): void => console.log(`[local-stack] ${message}`);
 
@@ -86,7 +90,7 @@ async function main(): Promise<void> {
   }
 
   const apiUrl = `http://127.0.0.1:${API_PORT}`;
-  const api = spawn(process.execPath, [API_ENTRY], {
+  const api = spawn(process.execPath, apiNodeArgs({ watch: WATCH, watchPaths: process.env.TASKBOARD_WATCH_PATHS }), {
     stdio: 'inherit',
     env: {
       ...process.env,
@@ -158,6 +162,7 @@ async function main(): Promise<void> {
       log('Browser: pages on any http://localhost:<port> may call the API; sign-in: packages/sdk/README.md');
     }
   }
+  if (WATCH) log('Watching the api: it restarts on every change; PostgreSQL and the emulator stay up.');
   log('Ctrl-C stops everything.');
 }
 
