@@ -73,13 +73,12 @@ export const healthPlugin = fp(
     // The start-up gate: latched by the first passing readiness check, never reset in this process.
     let started = options.startedBefore ?? false;
 
+    const { databaseHealth } = app.services;
+
     async function migrationsUpToDate(): Promise<boolean> {
       if (migrationsApplied) return true;
       expected ??= await migrationNames(options.migrationsDir);
-      const rows = await app.prisma.$queryRaw<{ migration_name: string }[]>`
-        SELECT migration_name FROM _prisma_migrations
-        WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
-      const applied = new Set(rows.map((row) => row.migration_name));
+      const applied = await databaseHealth.appliedMigrations();
       migrationsApplied = expected.every((name) => applied.has(name));
       return migrationsApplied;
     }
@@ -87,7 +86,7 @@ export const healthPlugin = fp(
     /** Database and migrations; a pass opens the start-up gate. */
     async function checkDependencies(request: FastifyRequest): Promise<DependencyResult> {
       try {
-        await app.prisma.$queryRaw`SELECT 1`;
+        await databaseHealth.ping();
         const migrations = (await migrationsUpToDate()) ? 'ok' : 'failing';
         if (migrations === 'ok' && !started) {
           started = true;
@@ -195,5 +194,5 @@ export const healthPlugin = fp(
       },
     );
   },
-  { name: 'health', dependencies: ['database'] },
+  { name: 'health', dependencies: ['services'] },
 );

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { DatabaseHealth } from '../services/database-health.ts';
 import { IdempotencyStore } from '../services/idempotency.ts';
 import { InvitationService } from '../services/invitations.ts';
+import { MeService } from '../services/me.ts';
 import { ProjectService } from '../services/projects.ts';
 import { TaskService } from '../services/tasks.ts';
 import { UserDirectory } from '../services/users.ts';
@@ -14,6 +16,8 @@ declare module 'fastify' {
       readonly tasks: TaskService;
       readonly users: UserDirectory;
       readonly idempotency: IdempotencyStore;
+      readonly me: MeService;
+      readonly databaseHealth: DatabaseHealth;
     };
   }
 }
@@ -32,6 +36,8 @@ export const servicesPlugin = fp(
       tasks: new TaskService(app.prisma),
       users: new UserDirectory(app.prisma),
       idempotency: new IdempotencyStore(app.prisma, options.idempotencyTtlSeconds),
+      me: new MeService(app.prisma),
+      databaseHealth: new DatabaseHealth(app.prisma),
     });
   },
   { name: 'services', dependencies: ['database'] },

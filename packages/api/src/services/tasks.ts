@@ -46,6 +46,11 @@ export class TaskService {
     return taskDto(row);
   }
 
+  /** Throws what a create by this caller would: 404 for a project they cannot see, 403 unless a member. */
+  async requireMember(principal: Principal, projectId: string): Promise<void> {
+    requireMember(await loadProjectAccess(this.prisma, principal, projectId));
+  }
+
   async get(principal: Principal, taskId: string, audit?: AuditLog): Promise<Task> {
     const { task, role } = await loadTaskAccess(this.prisma, principal, taskId);
     auditRead(audit, principal, role, [task.projectId], 'task');

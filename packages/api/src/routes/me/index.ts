@@ -6,6 +6,7 @@ import { secured } from '../route-helpers.ts';
 
 export async function meRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { me } = app.services;
   app.get(
     '/me',
     {
@@ -17,15 +18,6 @@ export async function meRoutes(fastify: FastifyInstance): Promise<void> {
         response: { 200: refTo(MeSchema), ...commonErrors },
       },
     },
-    async (request) => {
-      const { principal } = request;
-      const user = await app.prisma.user.findUnique({ where: { id: principal.userId } });
-      return {
-        id: principal.userId,
-        email: user?.email ?? principal.email,
-        groups: [...principal.groups],
-        createdAt: (user?.createdAt ?? new Date()).toISOString(),
-      };
-    },
+    async (request) => me.get(request.principal),
   );
 }

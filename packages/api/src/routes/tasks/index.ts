@@ -21,7 +21,6 @@ import {
   withExamples,
 } from '../../schemas/examples.ts';
 import { TaskInputSchema, TaskSchema, TaskStatusSchema } from '../../schemas/resources.ts';
-import { loadProjectAccess, requireMember } from '../../services/access.ts';
 import { createIdempotently, ifMatchVersions, secured, sendNoContent, sendVersioned } from '../route-helpers.ts';
 
 const ProjectParams = Type.Object({ projectId: withExamples(Uuid, EXAMPLE_PROJECT_ID) });
@@ -92,8 +91,7 @@ export async function taskRoutes(fastify: FastifyInstance): Promise<void> {
         },
         {
           // Someone removed from the project since gets what a non-member gets, not the stored 201.
-          beforeReplay: async () =>
-            requireMember(await loadProjectAccess(app.prisma, request.principal, request.params.projectId)),
+          beforeReplay: () => tasks.requireMember(request.principal, request.params.projectId),
         },
       );
     },
