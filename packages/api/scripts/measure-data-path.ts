@@ -35,11 +35,15 @@ try {
   for (let index = 0; index < 50; index++) await createTask(app, alice, projectId, { title: `${index}` });
   const missing = () => `0${randomUUID().slice(1, 14)}7${randomUUID().slice(15)}`;
 
-  for (const [what, hidden, absent] of [
-    ['project', () => `/v1/projects/${projectId}`, () => `/v1/projects/${missing()}`],
-    ['task', () => `/v1/tasks/${taskId}`, () => `/v1/tasks/${missing()}`],
-    ['task page', () => `/v1/projects/${projectId}/tasks`, () => `/v1/projects/${missing()}/tasks`],
-  ] as const) {
+  for (const { what, hidden, absent } of [
+    { what: 'project', hidden: () => `/v1/projects/${projectId}`, absent: () => `/v1/projects/${missing()}` },
+    { what: 'task', hidden: () => `/v1/tasks/${taskId}`, absent: () => `/v1/tasks/${missing()}` },
+    {
+      what: 'task page',
+      hidden: () => `/v1/projects/${projectId}/tasks`,
+      absent: () => `/v1/projects/${missing()}/tasks`,
+    },
+  ]) {
     const samples: Record<'hidden' | 'absent', number[]> = { hidden: [], absent: [] };
     for (let index = 0; index < requests + 200; index++) {
       for (const kind of index % 2 === 0 ? (['hidden', 'absent'] as const) : (['absent', 'hidden'] as const)) {
@@ -58,30 +62,33 @@ try {
   const principal = { userId: 'unused', issuer: '', email: null, groups: [], isAdmin: false };
   const { users } = testStack();
   const member = { ...principal, userId: users.alice.sub };
-  const ways: [string, () => Promise<unknown>][] = [
-    [
-      'previous: 3 query-builder statements',
-      async () => {
+  const ways: { readonly name: string; readonly call: () => Promise<unknown> }[] = [
+    {
+      name: 'previous: 3 query-builder statements',
+      call: async () => {
         const row = await app.prisma.task.findUnique({ where: { id: taskId } });
         await app.prisma.project.findUnique({
           where: { id: row?.projectId ?? '' },
           include: { members: { where: { userId: member.userId }, select: { role: true } } },
         });
       },
-    ],
-    [
-      'one query-builder statement (relation filter, no role)',
-      () =>
+    },
+    {
+      name: 'one query-builder statement (relation filter, no role)',
+      call: () =>
         app.prisma.task.findFirst({ where: { id: taskId, project: { members: { some: { userId: member.userId } } } } }),
-    ],
+    },
   ];
   // Absent before the round-trip change; the script also measures that code's 404s.
   if ('loadTaskAccess' in access) {
     const { loadTaskAccess } = access;
-    ways.push(['one $queryRaw statement (access.ts, with role)', () => loadTaskAccess(app.prisma, member, taskId)]);
+    ways.push({
+      name: 'one $queryRaw statement (access.ts, with role)',
+      call: () => loadTaskAccess(app.prisma, member, taskId),
+    });
   }
   for (let round = 0; round < 2; round++) {
-    for (const [name, call] of ways) {
+    for (const { name, call } of ways) {
       for (let index = 0; index < 200; index++) await call();
       const cpu = process.cpuUsage();
       const started = performance.now();

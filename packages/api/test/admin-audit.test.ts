@@ -23,11 +23,11 @@ t.test("an admin's read of a project they are not a member of is logged as such"
   const own = await createProject(app, admin, { name: 'Admin own' });
   const audits = () => lines.filter((line) => line.audit === 'admin-cross-tenant-read');
 
-  for (const [resource, url] of [
-    ['project', `/v1/projects/${projectId}`],
-    ['tasks', `/v1/projects/${projectId}/tasks`],
-    ['task', `/v1/tasks/${taskId}`],
-  ] as const) {
+  for (const { resource, url } of [
+    { resource: 'project', url: `/v1/projects/${projectId}` },
+    { resource: 'tasks', url: `/v1/projects/${projectId}/tasks` },
+    { resource: 'task', url: `/v1/tasks/${taskId}` },
+  ]) {
     lines.length = 0;
     const response = await app.inject({
       method: 'GET',

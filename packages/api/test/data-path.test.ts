@@ -48,13 +48,13 @@ t.test("an admin's project list pages through every project", async (t) => {
   const admin = await authHeader('admin');
   for (const headers of [alice, admin]) await app.inject({ method: 'GET', url: '/v1/me', headers });
   const created: string[] = [];
-  for (const [headers, name] of [
-    [alice, 'a1'],
-    [admin, 'mine'],
-    [alice, 'a2'],
-  ] as const) {
+  for (const { owner, name } of [
+    { owner: alice, name: 'a1' },
+    { owner: admin, name: 'mine' },
+    { owner: alice, name: 'a2' },
+  ]) {
     created.push(
-      String(json(await app.inject({ method: 'POST', url: '/v1/projects', headers, payload: { name } })).id),
+      String(json(await app.inject({ method: 'POST', url: '/v1/projects', headers: owner, payload: { name } })).id),
     );
   }
   const seen: { id: unknown; role: unknown }[] = [];

@@ -12,52 +12,73 @@ t.test('bad input gets a 4xx problem+json, never a 5xx or a stack trace', async 
       payload,
     });
 
-  const cases: [
-    string,
-    Promise<{ statusCode: number; body: string; headers: Record<string, unknown> }>,
-    number,
-    string,
-  ][] = [
-    ['malformed JSON', post('{"name": '), 400, '/problems/malformed-json'],
-    ['empty JSON body', post(''), 400, '/problems/malformed-json'],
-    ['unknown field', post('{"name":"x","owner":"me"}'), 400, '/problems/validation-error'],
-    ['wrong type is not coerced', post('{"name":123}'), 400, '/problems/validation-error'],
-    ['missing field', post('{}'), 400, '/problems/validation-error'],
-    ['too long', post(JSON.stringify({ name: 'x'.repeat(201) })), 400, '/problems/validation-error'],
-    [
-      'oversized body',
-      post(JSON.stringify({ name: 'x', description: 'y'.repeat(20_000) })),
-      413,
-      '/problems/payload-too-large',
-    ],
-    [
-      'wrong content type',
-      post('name=x', { 'content-type': 'application/x-www-form-urlencoded' }),
-      415,
-      '/problems/unsupported-media-type',
-    ],
-    [
-      'text/plain body',
-      post('{"name":"x"}', { 'content-type': 'text/plain' }),
-      415,
-      '/problems/unsupported-media-type',
-    ],
-    ['unknown route', app.inject({ method: 'GET', url: '/v1/nothing', headers: alice }), 404, '/problems/not-found'],
-    [
-      'malformed id',
-      app.inject({ method: 'GET', url: '/v1/projects/not-a-uuid', headers: alice }),
-      400,
-      '/problems/validation-error',
-    ],
-    [
-      'SQL in an id',
-      app.inject({ method: 'GET', url: "/v1/tasks/1'%20OR%201=1--", headers: alice }),
-      400,
-      '/problems/validation-error',
-    ],
+  // Sent at once, as the table is built; each row names the answer it expects.
+  const cases: {
+    readonly name: string;
+    readonly answer: Promise<{ statusCode: number; body: string; headers: Record<string, unknown> }>;
+    readonly status: number;
+    readonly type: string;
+  }[] = [
+    { name: 'malformed JSON', answer: post('{"name": '), status: 400, type: '/problems/malformed-json' },
+    { name: 'empty JSON body', answer: post(''), status: 400, type: '/problems/malformed-json' },
+    {
+      name: 'unknown field',
+      answer: post('{"name":"x","owner":"me"}'),
+      status: 400,
+      type: '/problems/validation-error',
+    },
+    {
+      name: 'wrong type is not coerced',
+      answer: post('{"name":123}'),
+      status: 400,
+      type: '/problems/validation-error',
+    },
+    { name: 'missing field', answer: post('{}'), status: 400, type: '/problems/validation-error' },
+    {
+      name: 'too long',
+      answer: post(JSON.stringify({ name: 'x'.repeat(201) })),
+      status: 400,
+      type: '/problems/validation-error',
+    },
+    {
+      name: 'oversized body',
+      answer: post(JSON.stringify({ name: 'x', description: 'y'.repeat(20_000) })),
+      status: 413,
+      type: '/problems/payload-too-large',
+    },
+    {
+      name: 'wrong content type',
+      answer: post('name=x', { 'content-type': 'application/x-www-form-urlencoded' }),
+      status: 415,
+      type: '/problems/unsupported-media-type',
+    },
+    {
+      name: 'text/plain body',
+      answer: post('{"name":"x"}', { 'content-type': 'text/plain' }),
+      status: 415,
+      type: '/problems/unsupported-media-type',
+    },
+    {
+      name: 'unknown route',
+      answer: app.inject({ method: 'GET', url: '/v1/nothing', headers: alice }),
+      status: 404,
+      type: '/problems/not-found',
+    },
+    {
+      name: 'malformed id',
+      answer: app.inject({ method: 'GET', url: '/v1/projects/not-a-uuid', headers: alice }),
+      status: 400,
+      type: '/problems/validation-error',
+    },
+    {
+      name: 'SQL in an id',
+      answer: app.inject({ method: 'GET', url: "/v1/tasks/1'%20OR%201=1--", headers: alice }),
+      status: 400,
+      type: '/problems/validation-error',
+    },
   ];
-  for (const [name, pending, status, type] of cases) {
-    const response = await pending;
+  for (const { name, answer, status, type } of cases) {
+    const response = await answer;
     t.equal(response.statusCode, status, name);
     t.match(String(response.headers['content-type']), /^application\/problem\+json/, `${name}: content type`);
     const body = json(response);
@@ -89,10 +110,10 @@ t.test('bad input gets a 4xx problem+json, never a 5xx or a stack trace', async 
 
   t.test('a known path asked with another method is 405 with Allow; an unknown path stays 404', async (t) => {
     const project = json(await post('{"name":"Methods"}'));
-    for (const [method, url, allow] of [
-      ['PATCH', `/v1/projects/${String(project.id)}`, 'DELETE, GET, HEAD, PUT'],
-      ['DELETE', `/v1/projects/${String(project.id)}/tasks?limit=5`, 'GET, HEAD, POST'],
-      ['POST', '/health/live', 'GET, HEAD'],
+    for (const { method, url, allow } of [
+      { method: 'PATCH', url: `/v1/projects/${String(project.id)}`, allow: 'DELETE, GET, HEAD, PUT' },
+      { method: 'DELETE', url: `/v1/projects/${String(project.id)}/tasks?limit=5`, allow: 'GET, HEAD, POST' },
+      { method: 'POST', url: '/health/live', allow: 'GET, HEAD' },
     ] as const) {
       const response = await app.inject({ method, url, headers: alice });
       t.equal(response.statusCode, 405, `${method} ${url}`);

@@ -247,12 +247,12 @@ t.test('membership by invitation', async (t) => {
     samples.unknown.length = 0;
     const rounds = 60;
     for (let i = 0; i < rounds; i += 1) {
-      const order: ['known' | 'unknown', string][] = [
-        ['known', users.carol.sub],
-        ['unknown', randomUUID()],
+      const order: { readonly kind: 'known' | 'unknown'; readonly userId: string }[] = [
+        { kind: 'known', userId: users.carol.sub },
+        { kind: 'unknown', userId: randomUUID() },
       ];
       if (i % 2 === 1) order.reverse();
-      for (const [kind, userId] of order) await timeOne(kind, userId);
+      for (const { kind, userId } of order) await timeOne(kind, userId);
     }
     const known50 = quantile(samples.known, 0.5);
     const unknown50 = quantile(samples.unknown, 0.5);

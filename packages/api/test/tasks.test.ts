@@ -144,14 +144,14 @@ t.test('tasks', async (t) => {
   });
 
   t.test('due dates PostgreSQL cannot store are 400, the first and last years are fine', async (t) => {
-    for (const [dueDate, status] of [
-      ['0000-01-01', 400],
-      ['0001-01-01', 201],
-      ['9999-12-31', 201],
-      ['2024-02-29', 201],
-      ['2025-02-29', 400],
-      ['2025-13-01', 400],
-    ] as const) {
+    for (const { dueDate, status } of [
+      { dueDate: '0000-01-01', status: 400 },
+      { dueDate: '0001-01-01', status: 201 },
+      { dueDate: '9999-12-31', status: 201 },
+      { dueDate: '2024-02-29', status: 201 },
+      { dueDate: '2025-02-29', status: 400 },
+      { dueDate: '2025-13-01', status: 400 },
+    ]) {
       const response = await app.inject({ method: 'POST', url: base, headers: bob, payload: { title: 'd', dueDate } });
       t.equal(response.statusCode, status, dueDate);
     }

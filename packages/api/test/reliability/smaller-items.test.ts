@@ -209,14 +209,24 @@ t.test(
     const rtl = await post('/v1/projects', { name: '\u05e9\u05dc\u05d5\u05dd\u200F (RLM mark)' });
     t.equal(rtl.statusCode, 201, 'plain direction marks stay allowed');
 
-    const refused: [string, Record<string, unknown>, string[]][] = [
-      ['/v1/projects', { name: 'invoice\u202Efdp.exe' }, ['/body/name']], // RIGHT-TO-LEFT OVERRIDE
-      ['/v1/projects', { name: 'ok', description: 'see \u2066hidden\u2069' }, ['/body/description']], // isolates
-      ['/v1/projects', { name: 'two\nlines' }, ['/body/name']],
-      ['/v1/projects', { name: 'bell\u0007', description: 'c1 \u0085' }, ['/body/name', '/body/description']],
-      [`/v1/projects/${projectId}/tasks`, { title: 'escape \u001b[31m red' }, ['/body/title']],
+    const refused: { readonly url: string; readonly payload: Record<string, unknown>; readonly paths: string[] }[] = [
+      // RIGHT-TO-LEFT OVERRIDE
+      { url: '/v1/projects', payload: { name: 'invoice\u202Efdp.exe' }, paths: ['/body/name'] },
+      // isolates
+      {
+        url: '/v1/projects',
+        payload: { name: 'ok', description: 'see \u2066hidden\u2069' },
+        paths: ['/body/description'],
+      },
+      { url: '/v1/projects', payload: { name: 'two\nlines' }, paths: ['/body/name'] },
+      {
+        url: '/v1/projects',
+        payload: { name: 'bell\u0007', description: 'c1 \u0085' },
+        paths: ['/body/name', '/body/description'],
+      },
+      { url: `/v1/projects/${projectId}/tasks`, payload: { title: 'escape \u001b[31m red' }, paths: ['/body/title'] },
     ];
-    for (const [url, payload, paths] of refused) {
+    for (const { url, payload, paths } of refused) {
       const response = await post(url, payload);
       t.equal(response.statusCode, 400, JSON.stringify(payload));
       t.match(json(response), { type: '/problems/validation-error' });

@@ -69,19 +69,19 @@ t.test('the connection URL encodes every part and round-trips', async (t) => {
 });
 
 t.test('a missing, unreadable or malformed secret names the secret and the problem, never the value', async (t) => {
-  const cases: [Record<string, unknown> | string | undefined, RegExp][] = [
-    [undefined, /has no SecretString/],
-    ['{not json', /is not JSON/],
-    ['[1]', /is not a JSON object/],
-    [secret({ password: undefined }), /field "password" is missing/],
-    [secret({ username: 7 }), /field "username" is missing or not a non-empty string/],
-    [secret({ host: '' }), /field "host"/],
-    [secret({ port: 'eighty' }), /field "port" is not a port number/],
-    [secret({ port: 70000 }), /field "port"/],
-    [secret({ dbname: 3 }), /field "dbname"/],
-    [secret({ engine: 'mysql' }), /engine must be postgres/],
+  const cases: { readonly value: Record<string, unknown> | string | undefined; readonly message: RegExp }[] = [
+    { value: undefined, message: /has no SecretString/ },
+    { value: '{not json', message: /is not JSON/ },
+    { value: '[1]', message: /is not a JSON object/ },
+    { value: secret({ password: undefined }), message: /field "password" is missing/ },
+    { value: secret({ username: 7 }), message: /field "username" is missing or not a non-empty string/ },
+    { value: secret({ host: '' }), message: /field "host"/ },
+    { value: secret({ port: 'eighty' }), message: /field "port" is not a port number/ },
+    { value: secret({ port: 70000 }), message: /field "port"/ },
+    { value: secret({ dbname: 3 }), message: /field "dbname"/ },
+    { value: secret({ engine: 'mysql' }), message: /engine must be postgres/ },
   ];
-  for (const [value, message] of cases) {
+  for (const { value, message } of cases) {
     const text = typeof value === 'string' || value === undefined ? value : JSON.stringify(value);
     t.throws(() => parseRdsSecret(SECRET_ID, text), { name: 'SecretError', message });
     t.throws(() => parseRdsSecret(SECRET_ID, text), { message: new RegExp(`^Secrets Manager secret "${SECRET_ID}"`) });
@@ -97,13 +97,13 @@ t.test('a missing, unreadable or malformed secret names the secret and the probl
 
   const sm = mockClient(SecretsManagerClient);
   t.teardown(() => sm.restore());
-  const failures: [string, RegExp][] = [
-    ['ResourceNotFoundException', /does not exist/],
-    ['AccessDeniedException', /access denied/],
-    ['DecryptionFailure', /cannot be decrypted/],
-    ['ThrottlingException', /cannot be read: ThrottlingException/],
+  const failures: { readonly name: string; readonly message: RegExp }[] = [
+    { name: 'ResourceNotFoundException', message: /does not exist/ },
+    { name: 'AccessDeniedException', message: /access denied/ },
+    { name: 'DecryptionFailure', message: /cannot be decrypted/ },
+    { name: 'ThrottlingException', message: /cannot be read: ThrottlingException/ },
   ];
-  for (const [name, message] of failures) {
+  for (const { name, message } of failures) {
     sm.reset();
     sm.on(GetSecretValueCommand).rejects(Object.assign(new Error(`${name} happened`), { name }));
     const provider = secretsManagerCredentials({ secretId: SECRET_ID, region: 'eu-west-1' });

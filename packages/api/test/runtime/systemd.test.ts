@@ -37,22 +37,21 @@ t.test('the AMI unit runs unprivileged, restarts on failure, outlasts the drain 
     stopSeconds * 1000 > DEFAULT_DRAIN_WINDOW_MS + DEFAULT_SHUTDOWN_DEADLINE_MS,
     'TimeoutStopSec exceeds drain window + shutdown deadline',
   );
-  for (const [name, value] of [
-    ['NoNewPrivileges', 'true'],
-    ['ProtectSystem', 'strict'],
-    ['ProtectHome', 'true'],
-    ['PrivateTmp', 'true'],
-    ['PrivateDevices', 'true'],
-    ['ProtectKernelTunables', 'true'],
-    ['ProtectKernelModules', 'true'],
-    ['ProtectControlGroups', 'true'],
-    ['RestrictAddressFamilies', 'AF_INET AF_INET6 AF_UNIX'],
-    ['LockPersonality', 'true'],
-    ['MemoryDenyWriteExecute', 'false'],
-    ['CapabilityBoundingSet', ''],
-  ] as const) {
-    t.equal(unit.get(name), value, name);
-  }
+  const hardening: Record<string, string> = {
+    NoNewPrivileges: 'true',
+    ProtectSystem: 'strict',
+    ProtectHome: 'true',
+    PrivateTmp: 'true',
+    PrivateDevices: 'true',
+    ProtectKernelTunables: 'true',
+    ProtectKernelModules: 'true',
+    ProtectControlGroups: 'true',
+    RestrictAddressFamilies: 'AF_INET AF_INET6 AF_UNIX',
+    LockPersonality: 'true',
+    MemoryDenyWriteExecute: 'false',
+    CapabilityBoundingSet: '',
+  };
+  for (const [directive, value] of Object.entries(hardening)) t.equal(unit.get(directive), value, directive);
   t.ok(Number(unit.get('LimitNOFILE')) >= 65_536);
 });
 
