@@ -19,23 +19,23 @@ import {
 } from '../src/index.ts';
 import { json, problem, startServer, unexpected } from './helpers/server.ts';
 
-const cases: [number, typeof APIError][] = [
-  [400, BadRequestError],
-  [401, AuthenticationError],
-  [403, PermissionDeniedError],
-  [404, NotFoundError],
-  [409, ConflictError],
-  [412, PreconditionFailedError],
-  [413, PayloadTooLargeError],
-  [415, APIError],
-  [422, UnprocessableEntityError],
-  [429, RateLimitError],
-  [500, InternalServerError],
-  [503, InternalServerError],
+const cases: { readonly status: number; readonly errorClass: typeof APIError }[] = [
+  { status: 400, errorClass: BadRequestError },
+  { status: 401, errorClass: AuthenticationError },
+  { status: 403, errorClass: PermissionDeniedError },
+  { status: 404, errorClass: NotFoundError },
+  { status: 409, errorClass: ConflictError },
+  { status: 412, errorClass: PreconditionFailedError },
+  { status: 413, errorClass: PayloadTooLargeError },
+  { status: 415, errorClass: APIError },
+  { status: 422, errorClass: UnprocessableEntityError },
+  { status: 429, errorClass: RateLimitError },
+  { status: 500, errorClass: InternalServerError },
+  { status: 503, errorClass: InternalServerError },
 ];
 
 t.test('maps each status to its error class with the problem body and request id', async (t) => {
-  for (const [status, Ctor] of cases) {
+  for (const { status, errorClass } of cases) {
     const s = await startServer(problem(status));
     const tb = new Taskboard({ baseUrl: s.url, maxRetries: 0 });
     const err = await tb.projects.get('p').then(
@@ -43,11 +43,11 @@ t.test('maps each status to its error class with the problem body and request id
       (e: unknown) => e,
     );
     await s.close();
-    t.ok(err instanceof Ctor, `${status} → ${Ctor.name}`);
+    t.ok(err instanceof errorClass, `${status} → ${errorClass.name}`);
     t.ok(err instanceof APIError && err instanceof TaskboardError && err instanceof Error);
     const e = err as APIError;
     t.equal(e.status, status);
-    t.equal(e.name, Ctor.name);
+    t.equal(e.name, errorClass.name);
     t.equal(e.requestId, `req-${status}`);
     t.equal(e.problem?.type, `/problems/${status}`);
     t.equal(e.headers?.get('content-type'), 'application/problem+json');

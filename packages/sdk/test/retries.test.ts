@@ -109,13 +109,13 @@ t.test('connection errors are retried with backoff, then thrown as APIConnection
 });
 
 t.test('retryDelay: backoff doubles from 0.5 s, caps at 8 s, jitters down by at most 25%', (t) => {
-  for (const [attempt, max] of [
-    [0, 500],
-    [1, 1000],
-    [2, 2000],
-    [6, 8000],
-    [10, 8000],
-  ] as const) {
+  for (const { attempt, max } of [
+    { attempt: 0, max: 500 },
+    { attempt: 1, max: 1000 },
+    { attempt: 2, max: 2000 },
+    { attempt: 6, max: 8000 },
+    { attempt: 10, max: 8000 },
+  ]) {
     for (let i = 0; i < 20; i++) {
       const d = retryDelay(attempt, undefined);
       t.ok(d <= max && d >= max * 0.75, `attempt ${attempt}: ${d}`);
