@@ -2,7 +2,7 @@ import type { Test } from 'tap';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
-import { UserDirectory } from '../src/services/users.ts';
+import { UserProvisioner } from '../src/services/user-provisioning.ts';
 import {
   accessClaims,
   authHeader,
@@ -146,12 +146,12 @@ t.test('a user email lookup that fails leaves the email null and is retried whil
     isAdmin: false,
   };
   const stored = async () => (await app.prisma.user.findUnique({ where: { id: principal.userId } }))?.email;
-  await new UserDirectory(app.prisma).ensure(principal, async () => {
+  await new UserProvisioner(app.prisma).ensure(principal, async () => {
     throw new Error('Cognito is down');
   });
   t.equal(await stored(), null, 'the user exists without an email');
   let lookups = 0;
-  const later = new UserDirectory(app.prisma);
+  const later = new UserProvisioner(app.prisma);
   const lookup = async (): Promise<string> => {
     lookups += 1;
     return 'found@example.com';
@@ -160,6 +160,6 @@ t.test('a user email lookup that fails leaves the email null and is retried whil
   await later.ensure(principal, lookup);
   t.equal(await stored(), 'found@example.com', 'a later process fills it in');
   t.equal(lookups, 1, 'once per process');
-  await new UserDirectory(app.prisma).ensure(principal, lookup);
+  await new UserProvisioner(app.prisma).ensure(principal, lookup);
   t.equal(lookups, 1, 'never again once known');
 });

@@ -1,13 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { cognitoVerifiedEmail } from '../auth/cognito-email.ts';
-import type { UserDirectory } from '../services/users.ts';
+import type { UserProvisioner } from '../services/user-provisioning.ts';
 
 /**
  * preHandler hook for signed-in routes: records the caller as a user and keeps their verified email
- * current (services/users.ts). An access token carries no email, so it is read from Cognito with
+ * current (services/user-provisioning.ts). An access token carries no email, so it is read from Cognito with
  * the caller's own token when the stored one is unknown or stale.
  */
-export function provisionUser(users: UserDirectory): (request: FastifyRequest) => Promise<void> {
+export function provisionUser(users: UserProvisioner): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     const token = request.headers.authorization?.slice('Bearer '.length) ?? '';
     await users.ensure(request.principal, () => verifiedEmailFromCognito(request, token));

@@ -6,7 +6,7 @@ import { InvitationService } from '../services/invitations.ts';
 import { MeService } from '../services/me.ts';
 import { ProjectService } from '../services/projects.ts';
 import { TaskService } from '../services/tasks.ts';
-import { UserDirectory } from '../services/users.ts';
+import { UserProvisioner } from '../services/user-provisioning.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,7 +14,7 @@ declare module 'fastify' {
       readonly projects: ProjectService;
       readonly invitations: InvitationService;
       readonly tasks: TaskService;
-      readonly users: UserDirectory;
+      readonly userProvisioner: UserProvisioner;
       readonly idempotency: IdempotencyStore;
       readonly me: MeService;
       readonly databaseHealth: DatabaseHealth;
@@ -34,7 +34,7 @@ export const servicesPlugin = fp(
       projects: new ProjectService(app.prisma),
       invitations: new InvitationService(app.prisma),
       tasks: new TaskService(app.prisma),
-      users: new UserDirectory(app.prisma),
+      userProvisioner: new UserProvisioner(app.prisma),
       idempotency: new IdempotencyStore(app.prisma, options.idempotencyTtlSeconds),
       me: new MeService(app.prisma),
       databaseHealth: new DatabaseHealth(app.prisma),

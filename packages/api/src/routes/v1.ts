@@ -12,7 +12,7 @@ export async function v1Routes(v1: FastifyInstance): Promise<void> {
   v1.addHook('onRequest', v1.authenticateWithinLimits);
   // Names and descriptions: NFC, no control or bidi override characters (src/http/text-fields.ts).
   v1.addHook('preValidation', normalizeTextFields);
-  v1.addHook('preHandler', provisionUser(v1.services.users));
+  v1.addHook('preHandler', provisionUser(v1.services.userProvisioner));
   await v1.register(meRoutes);
   await v1.register(projectRoutes);
   await v1.register(invitationRoutes);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { signIn } from '@taskboard/local-stack';
 import t from 'tap';
 import { cognitoVerifiedEmail } from '../../src/auth/cognito-email.ts';
-import { UserDirectory } from '../../src/services/users.ts';
+import { UserProvisioner } from '../../src/services/user-provisioning.ts';
 import { authHeader, buildTestApp, json, signToken, testConfig, testStack } from '../helpers/stack.ts';
 
 // Issue 14, item 6 ("smaller items"); docs/reliability.md, "Smaller items", names each test here.
@@ -99,17 +99,17 @@ t.test('only a verified email is stored, and a stored email is refreshed from Co
     return await lookup();
   };
   const principal = { userId: user.sub, issuer, email: null, groups: [], isAdmin: false };
-  const users = new UserDirectory(app.prisma);
+  const users = new UserProvisioner(app.prisma);
   await users.ensure(principal, counted);
   t.equal(await stored(), user.email, 'an unknown email is asked again, and stored once verified');
   await users.ensure(principal, counted);
-  await new UserDirectory(app.prisma).ensure(principal, counted);
+  await new UserProvisioner(app.prisma).ensure(principal, counted);
   t.equal(lookups, 1, 'a fresh email is not asked again, in this process or another');
 
   // The user changes their address; Cognito marks the new one unverified.
   await setEmail(user.sub, [{ Name: 'email', Value: `new-${user.email}` }]);
   await app.prisma.$executeRaw`UPDATE users SET updated_at = now() - interval '25 hours' WHERE id = ${user.sub}`;
-  await new UserDirectory(app.prisma).ensure(principal, counted);
+  await new UserProvisioner(app.prisma).ensure(principal, counted);
   t.equal(lookups, 2, 'a stored email older than a day is asked again');
   t.equal(await stored(), null, 'and dropped: the address Cognito has now is not verified');
 
@@ -117,11 +117,11 @@ t.test('only a verified email is stored, and a stored email is refreshed from Co
     { Name: 'email', Value: `new-${user.email}` },
     { Name: 'email_verified', Value: 'true' },
   ]);
-  await new UserDirectory(app.prisma).ensure(principal, counted);
+  await new UserProvisioner(app.prisma).ensure(principal, counted);
   t.equal(await stored(), `new-${user.email}`, 'the new address once verified');
 
   await app.prisma.$executeRaw`UPDATE users SET updated_at = now() - interval '25 hours' WHERE id = ${user.sub}`;
-  await new UserDirectory(app.prisma).ensure(principal, async () => {
+  await new UserProvisioner(app.prisma).ensure(principal, async () => {
     throw new Error('Cognito is down');
   });
   t.equal(await stored(), `new-${user.email}`, 'a failed refresh keeps the stored email');

@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/principal.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
-export interface UserDirectoryOptions {
+export interface UserProvisionerOptions {
   /** Users remembered per process before the memory is cleared. @default 50_000 */
   readonly maxRemembered?: number;
   /**
@@ -25,13 +25,13 @@ const DAY_MS = 86_400_000;
  * next call asks again. Users seen recently are remembered in memory, so a steady stream of
  * requests costs no extra query.
  */
-export class UserDirectory {
+export class UserProvisioner {
   private readonly remembered = new Map<string, Remembered>();
   private readonly prisma: PrismaClient;
   private readonly maxRemembered: number;
   private readonly refreshAfterMs: number;
 
-  constructor(prisma: PrismaClient, options: UserDirectoryOptions = {}) {
+  constructor(prisma: PrismaClient, options: UserProvisionerOptions = {}) {
     this.prisma = prisma;
     this.maxRemembered = options.maxRemembered ?? 50_000;
     this.refreshAfterMs = options.refreshAfterMs ?? DAY_MS;
@@ -77,10 +77,5 @@ export class UserDirectory {
     }
     if (this.remembered.size >= this.maxRemembered) this.remembered.clear();
     this.remembered.set(principal.userId, { checkedAt: now, email });
-  }
-
-  /** Forget everything remembered, e.g. after the database was reset under a running app. */
-  forget(): void {
-    this.remembered.clear();
   }
 }
