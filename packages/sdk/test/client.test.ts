@@ -191,10 +191,10 @@ t.test('hooks see every attempt and can add tracing headers; custom fetch is use
   await tb.me.get();
   t.equal(fetched, 2);
   t.same(
-    requests.map((e) => [e.operationId, e.method, e.attempt]),
+    requests.map(({ operationId, method, attempt }) => ({ operationId, method, attempt })),
     [
-      ['getMe', 'GET', 0],
-      ['getMe', 'GET', 1],
+      { operationId: 'getMe', method: 'GET', attempt: 0 },
+      { operationId: 'getMe', method: 'GET', attempt: 1 },
     ],
   );
   t.same(
@@ -202,10 +202,10 @@ t.test('hooks see every attempt and can add tracing headers; custom fetch is use
     ['00-trace-0', '00-trace-1'],
   );
   t.same(
-    responses.map((e) => [e.status, e.requestId, e.attempt, e.error]),
+    responses.map(({ status, requestId, attempt, error }) => ({ status, requestId, attempt, error })),
     [
-      [503, 'req-503', 0, undefined],
-      [200, 'req-200', 1, undefined],
+      { status: 503, requestId: 'req-503', attempt: 0, error: undefined },
+      { status: 200, requestId: 'req-200', attempt: 1, error: undefined },
     ],
   );
   t.ok(responses.every((e) => e.durationMs >= 0 && e.url === `${s.url}/v1/me`));
