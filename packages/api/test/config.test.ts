@@ -19,20 +19,23 @@ t.test('defaults', async (t) => {
 });
 
 t.test('a missing or malformed variable is named, a secret is never echoed', async (t) => {
-  const cases: [Record<string, string | undefined>, RegExp][] = [
-    [{ ...valid, DATABASE_URL: undefined }, /DATABASE_URL is required but not set \(or set DATABASE_SECRET_ID\)/],
-    [{ ...valid, DATABASE_URL: 'not a url with secret-password' }, /^DATABASE_URL is not a valid URL$/],
-    [{ ...valid, DATABASE_URL: 'mysql://u:p@h/d' }, /DATABASE_URL must start with postgresql/],
-    [{ ...valid, AUTH_ISSUERS: '' }, /AUTH_ISSUERS is required/],
-    [{ ...valid, AUTH_ISSUERS: 'ftp://x' }, /AUTH_ISSUERS must hold http/],
-    [{ ...valid, AUTH_CLIENT_IDS: undefined }, /AUTH_CLIENT_IDS is required/],
-    [{ ...valid, AUTH_TOKEN_USE: 'refresh' }, /AUTH_TOKEN_USE/],
-    [{ ...valid, PORT: 'eighty' }, /PORT must be a whole number/],
-    [{ ...valid, DATABASE_POOL_MAX: '0' }, /DATABASE_POOL_MAX must be between 1 and 500/],
-    [{ ...valid, DOCS_ENABLED: 'maybe' }, /DOCS_ENABLED must be true or false/],
-    [{ ...valid, LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+  const cases: { readonly env: Record<string, string | undefined>; readonly message: RegExp }[] = [
+    {
+      env: { ...valid, DATABASE_URL: undefined },
+      message: /DATABASE_URL is required but not set \(or set DATABASE_SECRET_ID\)/,
+    },
+    { env: { ...valid, DATABASE_URL: 'not a url with secret-password' }, message: /^DATABASE_URL is not a valid URL$/ },
+    { env: { ...valid, DATABASE_URL: 'mysql://u:p@h/d' }, message: /DATABASE_URL must start with postgresql/ },
+    { env: { ...valid, AUTH_ISSUERS: '' }, message: /AUTH_ISSUERS is required/ },
+    { env: { ...valid, AUTH_ISSUERS: 'ftp://x' }, message: /AUTH_ISSUERS must hold http/ },
+    { env: { ...valid, AUTH_CLIENT_IDS: undefined }, message: /AUTH_CLIENT_IDS is required/ },
+    { env: { ...valid, AUTH_TOKEN_USE: 'refresh' }, message: /AUTH_TOKEN_USE/ },
+    { env: { ...valid, PORT: 'eighty' }, message: /PORT must be a whole number/ },
+    { env: { ...valid, DATABASE_POOL_MAX: '0' }, message: /DATABASE_POOL_MAX must be between 1 and 500/ },
+    { env: { ...valid, DOCS_ENABLED: 'maybe' }, message: /DOCS_ENABLED must be true or false/ },
+    { env: { ...valid, LOG_LEVEL: 'loud' }, message: /LOG_LEVEL must be one of/ },
   ];
-  for (const [env, message] of cases) {
+  for (const { env, message } of cases) {
     t.throws(() => loadServerConfig(env), ConfigError);
     t.throws(() => loadServerConfig(env), { message });
   }
@@ -81,20 +84,29 @@ t.test('DATABASE_SECRET_ID replaces DATABASE_URL; region and CA file are read', 
 });
 
 t.test('runtime variables are validated and named', async (t) => {
-  const cases: [Record<string, string | undefined>, RegExp][] = [
-    [{ ...valid, DATABASE_SECRET_ID: 'taskboard/db' }, /DATABASE_URL and DATABASE_SECRET_ID are both set/],
-    [{ ...valid, DATABASE_URL: undefined, DATABASE_SECRET_ID: 'bad secret id!' }, /DATABASE_SECRET_ID must be/],
-    [{ ...valid, AWS_REGION: 'Europe' }, /AWS_REGION must be a region name/],
-    [{ ...valid, DRAIN_WINDOW_MS: '-1' }, /DRAIN_WINDOW_MS must be a whole number/],
-    [{ ...valid, SHUTDOWN_DEADLINE_MS: '10' }, /SHUTDOWN_DEADLINE_MS must be between 1000 and 600000/],
-    [{ ...valid, DATABASE_CONNECT_TIMEOUT_MS: '5' }, /DATABASE_CONNECT_TIMEOUT_MS must be between/],
-    [
-      { ...valid, OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: '1.5' },
-      /OVERLOAD_MAX_EVENT_LOOP_UTILIZATION must be a number from 0 to 1/,
-    ],
-    [{ ...valid, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: 'soon' }, /OVERLOAD_MAX_EVENT_LOOP_DELAY_MS must be a whole number/],
+  const cases: { readonly env: Record<string, string | undefined>; readonly message: RegExp }[] = [
+    {
+      env: { ...valid, DATABASE_SECRET_ID: 'taskboard/db' },
+      message: /DATABASE_URL and DATABASE_SECRET_ID are both set/,
+    },
+    {
+      env: { ...valid, DATABASE_URL: undefined, DATABASE_SECRET_ID: 'bad secret id!' },
+      message: /DATABASE_SECRET_ID must be/,
+    },
+    { env: { ...valid, AWS_REGION: 'Europe' }, message: /AWS_REGION must be a region name/ },
+    { env: { ...valid, DRAIN_WINDOW_MS: '-1' }, message: /DRAIN_WINDOW_MS must be a whole number/ },
+    { env: { ...valid, SHUTDOWN_DEADLINE_MS: '10' }, message: /SHUTDOWN_DEADLINE_MS must be between 1000 and 600000/ },
+    { env: { ...valid, DATABASE_CONNECT_TIMEOUT_MS: '5' }, message: /DATABASE_CONNECT_TIMEOUT_MS must be between/ },
+    {
+      env: { ...valid, OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: '1.5' },
+      message: /OVERLOAD_MAX_EVENT_LOOP_UTILIZATION must be a number from 0 to 1/,
+    },
+    {
+      env: { ...valid, OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: 'soon' },
+      message: /OVERLOAD_MAX_EVENT_LOOP_DELAY_MS must be a whole number/,
+    },
   ];
-  for (const [env, message] of cases) {
+  for (const { env, message } of cases) {
     t.throws(() => loadServerConfig(env), { name: 'ConfigError', message });
   }
 });
@@ -114,16 +126,17 @@ t.test('API_WORKERS: 1 by default, a number, or auto = one per vCPU; the pool bu
   t.equal(four.databasePoolBudget, 10);
   t.ok(four.databasePoolMax * four.workers <= four.databasePoolBudget, 'never more than the budget');
   t.equal(loadServerConfig({ ...valid, API_WORKERS: '2', DATABASE_POOL_MAX: '2' }, 2).databasePoolMax, 1);
-  for (const [env, message] of [
-    [{ ...valid, API_WORKERS: 'all' }, /^API_WORKERS must be a whole number or "auto", got "all"$/],
-    [{ ...valid, API_WORKERS: '0' }, /^API_WORKERS must be between 1 and 64, got 0$/],
-    [{ ...valid, API_WORKERS: '65' }, /^API_WORKERS must be between 1 and 64, got 65$/],
-    [{ ...valid, API_WORKERS: '-1' }, /^API_WORKERS must be a whole number or "auto", got "-1"$/],
-    [
-      { ...valid, API_WORKERS: '4', DATABASE_POOL_MAX: '3' },
-      /^DATABASE_POOL_MAX \(3\) is shared by the 4 API_WORKERS and gives each less than one connection: raise DATABASE_POOL_MAX or lower API_WORKERS$/,
-    ],
-  ] as const) {
+  for (const { env, message } of [
+    { env: { ...valid, API_WORKERS: 'all' }, message: /^API_WORKERS must be a whole number or "auto", got "all"$/ },
+    { env: { ...valid, API_WORKERS: '0' }, message: /^API_WORKERS must be between 1 and 64, got 0$/ },
+    { env: { ...valid, API_WORKERS: '65' }, message: /^API_WORKERS must be between 1 and 64, got 65$/ },
+    { env: { ...valid, API_WORKERS: '-1' }, message: /^API_WORKERS must be a whole number or "auto", got "-1"$/ },
+    {
+      env: { ...valid, API_WORKERS: '4', DATABASE_POOL_MAX: '3' },
+      message:
+        /^DATABASE_POOL_MAX \(3\) is shared by the 4 API_WORKERS and gives each less than one connection: raise DATABASE_POOL_MAX or lower API_WORKERS$/,
+    },
+  ]) {
     t.throws(() => loadServerConfig(env, 4), { name: 'ConfigError', message });
   }
 });
