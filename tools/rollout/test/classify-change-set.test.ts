@@ -48,24 +48,36 @@ const ADD_OPERATION = [
 t.test('a new API operation runs without a reviewer; anything else waits for one', async (t) => {
   t.same(classifyChangeSet(changeSet(ADD_OPERATION)), { decision: 'auto', reasons: [] });
 
-  const cases: Array<[string, Change[]]> = [
-    ['the database', [change('Modify', 'AWS::RDS::DBInstance', 'Database', 'False')]],
-    ['the user pool', [change('Modify', 'AWS::Cognito::UserPool', 'UserPool', 'False')]],
-    ['an IAM role', [change('Add', 'AWS::IAM::Role', 'NewRole')]],
-    ['the VPC link (API Gateway V2)', [change('Modify', 'AWS::ApiGatewayV2::VpcLink', 'VpcLink', 'True')]],
-    ['a replaced REST API (new URL)', [change('Modify', 'AWS::ApiGateway::RestApi', 'RestApi', 'True')]],
-    ['a conditional replacement', [change('Modify', 'AWS::ApiGateway::Method', 'GetTask', 'Conditional')]],
-    ['a removed method (the contract step)', [change('Remove', 'AWS::ApiGateway::Method', 'GetTask')]],
-    ['a removed model', [change('Remove', 'AWS::ApiGateway::Model', 'TaskModel')]],
-    ['an action CloudFormation cannot predict', [change('Dynamic', 'AWS::ApiGateway::Method', 'GetTask')]],
-    ['an import', [change('Import', 'AWS::ApiGateway::Resource', 'Tasks')]],
-    ['a change that is not a resource', [{ Type: 'Hook' }]],
-    [
-      'API routes mixed with a database change',
-      [...ADD_OPERATION, change('Modify', 'AWS::RDS::DBInstance', 'Db', 'True')],
-    ],
+  const cases: { readonly what: string; readonly changes: Change[] }[] = [
+    { what: 'the database', changes: [change('Modify', 'AWS::RDS::DBInstance', 'Database', 'False')] },
+    { what: 'the user pool', changes: [change('Modify', 'AWS::Cognito::UserPool', 'UserPool', 'False')] },
+    { what: 'an IAM role', changes: [change('Add', 'AWS::IAM::Role', 'NewRole')] },
+    {
+      what: 'the VPC link (API Gateway V2)',
+      changes: [change('Modify', 'AWS::ApiGatewayV2::VpcLink', 'VpcLink', 'True')],
+    },
+    {
+      what: 'a replaced REST API (new URL)',
+      changes: [change('Modify', 'AWS::ApiGateway::RestApi', 'RestApi', 'True')],
+    },
+    {
+      what: 'a conditional replacement',
+      changes: [change('Modify', 'AWS::ApiGateway::Method', 'GetTask', 'Conditional')],
+    },
+    { what: 'a removed method (the contract step)', changes: [change('Remove', 'AWS::ApiGateway::Method', 'GetTask')] },
+    { what: 'a removed model', changes: [change('Remove', 'AWS::ApiGateway::Model', 'TaskModel')] },
+    {
+      what: 'an action CloudFormation cannot predict',
+      changes: [change('Dynamic', 'AWS::ApiGateway::Method', 'GetTask')],
+    },
+    { what: 'an import', changes: [change('Import', 'AWS::ApiGateway::Resource', 'Tasks')] },
+    { what: 'a change that is not a resource', changes: [{ Type: 'Hook' }] },
+    {
+      what: 'API routes mixed with a database change',
+      changes: [...ADD_OPERATION, change('Modify', 'AWS::RDS::DBInstance', 'Db', 'True')],
+    },
   ];
-  for (const [what, changes] of cases) {
+  for (const { what, changes } of cases) {
     const result = classifyChangeSet(changeSet(changes));
     t.equal(result.decision, 'review', what);
     t.ok(result.reasons.length > 0, `${what}: says why`);

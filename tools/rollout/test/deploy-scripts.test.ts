@@ -272,11 +272,23 @@ t.test('execute-change-set.sh: executes exactly the reviewed change set, or noth
   t.equal(create.status, 0, create.stderr);
   t.equal(calls().at(-1), 'cloudformation wait stack-create-complete --stack-name taskboard-dev', 'a first creation');
 
-  for (const [what, env, message] of [
-    ['another change set under that name', { FAKE_CHANGE_SET_ID: `${id}-other` }, /not the reviewed/],
-    ['a change set made obsolete by a later stack update', { FAKE_EXECUTION_STATUS: 'OBSOLETE' }, /not executable/],
-    ['a change set that failed', { FAKE_STATUS: 'FAILED', FAKE_EXECUTION_STATUS: 'UNAVAILABLE' }, /not executable/],
-  ] as const) {
+  for (const { what, env, message } of [
+    {
+      what: 'another change set under that name',
+      env: { FAKE_CHANGE_SET_ID: `${id}-other` },
+      message: /not the reviewed/,
+    },
+    {
+      what: 'a change set made obsolete by a later stack update',
+      env: { FAKE_EXECUTION_STATUS: 'OBSOLETE' },
+      message: /not executable/,
+    },
+    {
+      what: 'a change set that failed',
+      env: { FAKE_STATUS: 'FAILED', FAKE_EXECUTION_STATUS: 'UNAVAILABLE' },
+      message: /not executable/,
+    },
+  ]) {
     reset();
     const refused = script(REPO, 'execute-change-set.sh', ['taskboard-dev', 'deploy-7-1', id], { ...base, ...env });
     t.equal(refused.status, 1, what);

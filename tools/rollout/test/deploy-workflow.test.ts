@@ -151,24 +151,27 @@ const everything = {
 t.test('only a successful CI run of a push to this repository main runs anything', async (t) => {
   t.same(workflow.on.workflow_run.branches, ['main']);
   t.same(ran(simulate(TRUSTED, { outputs: everything })), ['affected', 'bake', 'deploy-dev', 'deploy-prod']);
-  const untrusted: Array<[string, Payload]> = [
-    [
-      'a pull request from a fork whose branch is named main',
-      {
+  const untrusted: { readonly what: string; readonly payload: Payload }[] = [
+    {
+      what: 'a pull request from a fork whose branch is named main',
+      payload: {
         event: 'pull_request',
         conclusion: 'success',
         headBranch: 'main',
         headRepository: 'mallory/taskboard',
       },
-    ],
-    ['a push to a fork main (same name, other repository)', { ...TRUSTED, headRepository: 'mallory/taskboard' }],
-    ['a pull request from this repository main', { ...TRUSTED, event: 'pull_request' }],
-    ['a push to another branch', { ...TRUSTED, headBranch: 'feature/x' }],
-    ['a CI run that failed', { ...TRUSTED, conclusion: 'failure' }],
-    ['a CI run that was cancelled', { ...TRUSTED, conclusion: 'cancelled' }],
-    ['a CI run started by hand', { ...TRUSTED, event: 'workflow_dispatch' }],
+    },
+    {
+      what: 'a push to a fork main (same name, other repository)',
+      payload: { ...TRUSTED, headRepository: 'mallory/taskboard' },
+    },
+    { what: 'a pull request from this repository main', payload: { ...TRUSTED, event: 'pull_request' } },
+    { what: 'a push to another branch', payload: { ...TRUSTED, headBranch: 'feature/x' } },
+    { what: 'a CI run that failed', payload: { ...TRUSTED, conclusion: 'failure' } },
+    { what: 'a CI run that was cancelled', payload: { ...TRUSTED, conclusion: 'cancelled' } },
+    { what: 'a CI run started by hand', payload: { ...TRUSTED, event: 'workflow_dispatch' } },
   ];
-  for (const [what, payload] of untrusted) {
+  for (const { what, payload } of untrusted) {
     // Even when every other job's inputs say "deploy": jobs that use !cancelled() must still be gated.
     t.same(ran(simulate(payload, { outputs: everything })), [], `${what}: no job runs`);
   }

@@ -205,9 +205,9 @@ t.test('failure with rollback: exits non-zero naming the alarm, and the spec nam
 });
 
 t.test('Failed and Cancelled end the rollout with exit 1 and the status reason', async (t) => {
-  for (const [status, reason] of [
-    ['Failed', 'Instances failed to pass ELB health checks'],
-    ['Cancelled', 'Cancelled by user'],
+  for (const { status, reason } of [
+    { status: 'Failed', reason: 'Instances failed to pass ELB health checks' },
+    { status: 'Cancelled', reason: 'Cancelled by user' },
   ] as const) {
     const h = createHarness({ config: { migrations: false } });
     givenServiceGroup(h);
