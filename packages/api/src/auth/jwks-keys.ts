@@ -9,8 +9,17 @@ export interface JwksKeysOptions {
   readonly fetchTimeoutMs?: number;
 }
 
+/** The issuer's JWKS, fetched (or fetched recently enough), has no key with this id. */
 export class UnknownKeyError extends Error {
   override name = 'UnknownKeyError';
+}
+
+/**
+ * The issuer's JWKS could not be fetched: network error, timeout, a non-2xx answer or a body that is
+ * not JSON. Thrown again, without a new fetch, until the refetch interval allows one.
+ */
+export class JwksUnavailableError extends Error {
+  override name = 'JwksUnavailableError';
 }
 
 interface Jwk {
@@ -34,6 +43,8 @@ export class JwksKeys {
   private readonly issuers: Set<string>;
   private readonly lastFetch = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Why the last fetch per issuer failed; removed by the next successful one. */
+  private readonly lastFailure = new Map<string, unknown>();
   /** PEMs already converted: get-jwks converts JWK→PEM on every call, a measurable cost per request. */
   private readonly pems = new Map<string, string>();
   private readonly options: JwksKeysOptions;
@@ -60,7 +71,12 @@ export class JwksKeys {
       // Expired from the TTL cache (or never seen): the memoised PEM goes with it.
       this.pems.delete(cacheKey);
       await this.refresh(issuer);
-      if (!this.cache.has(cacheKey)) throw new UnknownKeyError(`no key ${kid} for this issuer`);
+      if (!this.cache.has(cacheKey)) {
+        // No fetch was allowed this time: if the last one failed, the key may well exist.
+        const failure = this.lastFailure.get(issuer);
+        if (failure !== undefined) throw new JwksUnavailableError('the last JWKS fetch failed', { cause: failure });
+        throw new UnknownKeyError(`no key ${kid} for this issuer`);
+      }
     }
     const known = this.pems.get(cacheKey);
     if (known !== undefined) return known;
@@ -82,12 +98,19 @@ export class JwksKeys {
 
   private async fetchKeys(issuer: string): Promise<void> {
     this.fetchCount += 1;
-    const response = await fetch(`${issuer}/.well-known/jwks.json`, {
-      signal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 5_000),
-      redirect: 'error',
-    });
-    if (!response.ok) throw new UnknownKeyError(`JWKS request failed with ${response.status}`);
-    const body = (await response.json()) as { keys?: Jwk[] };
+    let body: { keys?: Jwk[] };
+    try {
+      const response = await fetch(`${issuer}/.well-known/jwks.json`, {
+        signal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 5_000),
+        redirect: 'error',
+      });
+      if (!response.ok) throw new Error(`JWKS request failed with ${response.status}`);
+      body = (await response.json()) as { keys?: Jwk[] };
+    } catch (error) {
+      this.lastFailure.set(issuer, error);
+      throw new JwksUnavailableError('the JWKS could not be fetched', { cause: error });
+    }
+    this.lastFailure.delete(issuer);
     const domain = `${issuer}/`;
     for (const key of body.keys ?? []) {
       if (key.kty !== 'RSA' || typeof key.kid !== 'string' || (key.use !== undefined && key.use !== 'sig')) continue;

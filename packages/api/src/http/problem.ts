@@ -61,9 +61,9 @@ export class HttpProblem extends Error {
   constructor(
     kind: ProblemKind,
     detail: string,
-    options: { errors?: FieldError[]; headers?: Record<string, string>; status?: number } = {},
+    options: { errors?: FieldError[]; headers?: Record<string, string>; status?: number; cause?: unknown } = {},
   ) {
-    super(detail);
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;
     // A client error Fastify detected keeps its own status under the nearest kind.
     this.status = options.status ?? PROBLEM_TYPES[kind].status;

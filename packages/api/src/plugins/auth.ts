@@ -1,11 +1,12 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { JwksKeys } from '../auth/jwks-keys.ts';
+import { JwksKeys, JwksUnavailableError } from '../auth/jwks-keys.ts';
+import { rejectionFromJwtError } from '../auth/jwt-errors.ts';
 import { VerifiedTokens } from '../auth/verified-tokens.ts';
 import { ADMIN_GROUP, type Principal } from '../auth/principal.ts';
+import { TokenRejected } from '../auth/token-rejected.ts';
 import type { AuthConfig } from '../config.ts';
-import { HttpProblem } from '../http/problem.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -44,12 +45,6 @@ interface DecodedToken {
 /** 8 KiB covers any Cognito token with room for many groups; larger ones are not parsed. */
 const MAX_TOKEN_LENGTH = 8192;
 
-const invalid = (reason: string): HttpProblem => {
-  const problem = new HttpProblem('unauthorized', 'The access token is missing or invalid');
-  (problem as { reason?: string }).reason = reason;
-  return problem;
-};
-
 /** ADMIN_MAX_TOKEN_AGE_SECONDS when not configured (programmatic configs, tests). */
 export const DEFAULT_ADMIN_MAX_TOKEN_AGE_SECONDS = 300;
 
@@ -63,12 +58,12 @@ function tokenAgeSeconds(claims: TokenClaims, nowSeconds: number): number | unde
 
 function checkClaims(claims: TokenClaims, auth: AuthConfig, nowSeconds: number): Principal {
   const use = claims.token_use;
-  if (use !== 'access' && use !== 'id') throw invalid('token_use missing');
-  if (!auth.tokenUse.includes(use)) throw invalid(`token_use ${use} not accepted`);
+  if (use !== 'access' && use !== 'id') throw new TokenRejected('token-use-missing');
+  if (!auth.tokenUse.includes(use)) throw new TokenRejected('token-use-not-accepted');
   const client = use === 'access' ? claims.client_id : claims.aud;
-  if (typeof client !== 'string' || !auth.clientIds.includes(client)) throw invalid('client not accepted');
+  if (typeof client !== 'string' || !auth.clientIds.includes(client)) throw new TokenRejected('client-not-accepted');
   if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > 128) {
-    throw invalid('sub missing');
+    throw new TokenRejected('sub-invalid');
   }
   const rawGroups = claims['cognito:groups'];
   const groups = Array.isArray(rawGroups)
@@ -114,11 +109,15 @@ export const authPlugin = fp(
       decode: { complete: true },
       secret: async (_request: FastifyRequest, token: unknown) => {
         const { header, payload } = token as DecodedToken;
-        if (header.alg !== 'RS256') throw invalid('algorithm not allowed');
-        if (typeof payload.iss !== 'string' || !auth.issuers.includes(payload.iss)) throw invalid('issuer not trusted');
-        if (typeof header.kid !== 'string') throw invalid('kid missing');
-        return await keys.publicKey(payload.iss, header.kid, 'RS256').catch(() => {
-          throw invalid('unknown signing key');
+        if (header.alg !== 'RS256') throw new TokenRejected('algorithm-not-allowed');
+        if (typeof payload.iss !== 'string' || !auth.issuers.includes(payload.iss)) {
+          throw new TokenRejected('issuer-not-trusted');
+        }
+        if (typeof header.kid !== 'string') throw new TokenRejected('kid-missing');
+        return await keys.publicKey(payload.iss, header.kid, 'RS256').catch((error: unknown) => {
+          throw new TokenRejected(error instanceof JwksUnavailableError ? 'jwks-unavailable' : 'unknown-key', {
+            cause: error,
+          });
         });
       },
       verify: {
@@ -140,29 +139,26 @@ export const authPlugin = fp(
           request.log.info('admin group not applied: the token is older than ADMIN_MAX_TOKEN_AGE_SECONDS');
         }
       } catch (error) {
-        const reason = (error as { reason?: string }).reason ?? 'verification failed';
-        request.log.info({ reason }, 'authentication failed');
-        throw error;
+        // A TokenRejected comes from our own checks, the secret callback's included (@fastify/jwt
+        // passes its errors through unchanged); anything else is the JWT library's own error.
+        const rejection = error instanceof TokenRejected ? error : rejectionFromJwtError(error);
+        request.log.info({ reason: rejection.reason }, 'authentication failed');
+        throw rejection;
       }
     });
 
     async function verifyRequest(request: FastifyRequest): Promise<Principal> {
       const header = request.headers.authorization;
-      if (header === undefined) throw invalid('no Authorization header');
-      if (header.length > MAX_TOKEN_LENGTH + 7) throw invalid('token too large');
+      if (header === undefined) throw new TokenRejected('no-token');
+      if (header.length > MAX_TOKEN_LENGTH + 7) throw new TokenRejected('token-too-large');
       // The scheme is case-insensitive (RFC 9110 §11.1); the token is base64url.
       if (!/^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/i.test(header))
-        throw invalid('malformed Authorization header');
+        throw new TokenRejected('malformed-header');
       const token = header.slice('Bearer '.length);
       const now = Date.now();
       let claims = verified.get(token, now);
       if (claims === undefined) {
-        try {
-          claims = await request.jwtVerify<TokenClaims>();
-        } catch (error) {
-          if (error instanceof HttpProblem) throw error;
-          throw invalid((error as { code?: string }).code ?? 'verification failed');
-        }
+        claims = await request.jwtVerify<TokenClaims>();
         verified.set(token, claims, now);
       }
       return checkClaims(claims, auth, Math.floor(now / 1000));
