@@ -12,7 +12,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { pollUntil } from './clock.ts';
 import type { CommandContext } from './commands.ts';
-import { RolloutError } from './service-group.ts';
+import { RolloutError } from './errors.ts';
 
 export interface BakeOptions {
   /** Bucket of the image template (`ArtifactBucketName` output) that the recipe downloads from. */

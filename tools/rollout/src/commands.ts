@@ -12,7 +12,8 @@ import { followRefresh, progressLine } from './follow-refresh.ts';
 import { runMigrationsOnce } from './migrations.ts';
 import { firstDeploy, needsFirstDeploy } from './first-deploy.ts';
 import { resolveImage } from './resolve-image.ts';
-import { findServiceGroup, lookupServiceGroup, RolloutError, type ServiceGroup } from './service-group.ts';
+import { RolloutError } from './errors.ts';
+import { findServiceGroup, lookupServiceGroup, type ServiceGroup } from './service-group.ts';
 import { describeServing, servingImages } from './serving.ts';
 import { amiIdOf, setAmiId } from './spec-file.ts';
 import {

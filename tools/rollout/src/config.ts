@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { RolloutError } from './service-group.ts';
+import { RolloutError } from './errors.ts';
 
 /** One deploy target: a service instance of templates/service and the spec file that holds it. */
 export interface EnvironmentTarget {

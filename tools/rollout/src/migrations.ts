@@ -11,7 +11,8 @@ import type { AwsGateway } from './aws-gateway.ts';
 import { pollUntil, type Clock } from './clock.ts';
 import type { CommandContext } from './commands.ts';
 import { targetOf } from './config.ts';
-import { findServiceGroup, RolloutError, type ServiceGroup } from './service-group.ts';
+import { RolloutError } from './errors.ts';
+import { findServiceGroup, type ServiceGroup } from './service-group.ts';
 
 /** Where the AMI installs the artifact (templates/image) and its env file (service user data). */
 export const MIGRATE_SCRIPT = [

@@ -1,7 +1,7 @@
 import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, type Parameter } from '@aws-sdk/client-ssm';
 import type { AwsGateway } from './aws-gateway.ts';
-import { RolloutError } from './service-group.ts';
+import { RolloutError } from './errors.ts';
 
 export const LATEST = 'latest';
 

@@ -5,7 +5,7 @@ import type { Clock } from './clock.ts';
 import { deploy, rollback, status, type CommandContext } from './commands.ts';
 import { loadConfig, type RolloutConfig } from './config.ts';
 import { migrate } from './migrations.ts';
-import { RolloutError } from './service-group.ts';
+import { RolloutError } from './errors.ts';
 import type { CommandRunner } from './stack-deploy.ts';
 
 export const USAGE = `usage: taskboard-rollout <deploy|status|rollback|migrate> --env <name> [options]

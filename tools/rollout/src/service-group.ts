@@ -1,6 +1,7 @@
 import { DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplateVersionsCommand, type LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import type { AwsGateway } from './aws-gateway.ts';
+import { RolloutError } from './errors.ts';
 
 /** The Auto Scaling group of a service stack and the launch template version it runs. */
 export interface ServiceGroup {
@@ -31,10 +32,6 @@ export interface GroupInstance {
 /** Group tags the service template sets for the rollout (templates/service migration-runner.ts). */
 export const MIGRATION_RUNNER_PROFILE_TAG = 'taskboard:migration-runner-profile';
 export const AWAITING_MIGRATIONS_TAG = 'taskboard:awaiting-migrations';
-
-export class RolloutError extends Error {
-  override name = 'RolloutError';
-}
 
 /**
  * Finds the group by the stack tag CloudFormation puts on it, so the tool needs only the stack

@@ -1,4 +1,4 @@
-import { RolloutError } from './service-group.ts';
+import { RolloutError } from './errors.ts';
 
 const AMI_LINE = /^(\s*ami_id:\s*)(['"]?)(ami-[0-9a-f]+)\2(\s*(#.*)?)$/;
 
