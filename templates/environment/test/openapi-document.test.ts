@@ -8,13 +8,13 @@ const bearer = { components: { securitySchemes: { bearerAuth: { type: 'http', sc
 t.test('operations are listed with the security the document gives them', async (t) => {
   const operations = listOperations(loadOpenApiDocument(FIXTURE_OPENAPI));
   t.same(
-    operations.map((o) => [o.method, o.path, o.operationId, o.secured]),
+    operations.map(({ method, path, operationId, secured }) => ({ method, path, operationId, secured })),
     [
-      ['GET', '/health/ready', 'getReadiness', false],
-      ['GET', '/v1/me', 'getMe', true],
-      ['GET', '/v1/projects/{projectId}/tasks', 'listTasks', true],
-      ['POST', '/v1/projects/{projectId}/tasks', 'createTask', true],
-      ['DELETE', '/v1/projects/{projectId}/tasks/{taskId}', 'deleteTask', true],
+      { method: 'GET', path: '/health/ready', operationId: 'getReadiness', secured: false },
+      { method: 'GET', path: '/v1/me', operationId: 'getMe', secured: true },
+      { method: 'GET', path: '/v1/projects/{projectId}/tasks', operationId: 'listTasks', secured: true },
+      { method: 'POST', path: '/v1/projects/{projectId}/tasks', operationId: 'createTask', secured: true },
+      { method: 'DELETE', path: '/v1/projects/{projectId}/tasks/{taskId}', operationId: 'deleteTask', secured: true },
     ],
   );
   const listTasks = operations[2]!;

@@ -118,15 +118,15 @@ t.test('the health check interval is checked before anything is built', async (t
 // a deregistered one for the deregistration delay:
 // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay
 t.test('a draining api keeps serving until the load balancer can have stopped routing to it', async (t) => {
-  const variants: [string, Json][] = [
-    ...examples.map(({ stackName, json }): [string, Json] => [stackName, json as unknown as Json]),
-    [
-      'interval 60 s',
-      stackWith({ health_check_interval_seconds: 60, health_check_grace_period_seconds: 300 }).toJSON(),
-    ],
-    ['deregistration delay 300 s', stackWith({ deregistration_delay_seconds: 300 }).toJSON()],
+  const variants: { readonly name: string; readonly template: Json }[] = [
+    ...examples.map(({ stackName, json }) => ({ name: stackName, template: json as unknown as Json })),
+    {
+      name: 'interval 60 s',
+      template: stackWith({ health_check_interval_seconds: 60, health_check_grace_period_seconds: 300 }).toJSON(),
+    },
+    { name: 'deregistration delay 300 s', template: stackWith({ deregistration_delay_seconds: 300 }).toJSON() },
   ];
-  for (const [name, template] of variants) {
+  for (const { name, template } of variants) {
     const group = targetGroupOf(template);
     const script = userDataOf(template);
     const drainWindowSeconds = numberIn(script, /DRAIN_WINDOW_MS="(\d+)"/) / 1000;
@@ -140,7 +140,8 @@ t.test('a draining api keeps serving until the load balancer can have stopped ro
       `${name}: systemd waits for the drain window and the shutdown deadline`,
     );
   }
-  t.match(userDataOf(variants[2]![1]), 'DRAIN_WINDOW_MS="130000"', '2 × 60 s + 5 s timeout + 5 s');
+  const slow = variants.find((variant) => variant.name === 'interval 60 s')!;
+  t.match(userDataOf(slow.template), 'DRAIN_WINDOW_MS="130000"', '2 × 60 s + 5 s timeout + 5 s');
 });
 
 // The grace period is the least time a new instance stays in service before a failed ELB health
