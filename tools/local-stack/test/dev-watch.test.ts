@@ -135,8 +135,11 @@ t.test('npm run dev restarts the api on a change and keeps PostgreSQL and the em
   t.ok(await ok(jwks), 'the same Cognito emulator still answers, with the same user pool');
   t.notMatch(output, /starting embedded PostgreSQL[\s\S]*starting embedded PostgreSQL/, 'PostgreSQL started once');
 
+  // Only the stack's own process gets the signal (a terminal's Ctrl-C would reach the whole group):
+  // it must stop the api, the emulator and PostgreSQL itself, and none of them may outlive it.
   child.kill('SIGTERM');
   t.equal(await exited, 0, 'SIGTERM stops everything cleanly');
   t.notOk(alive(secondApi ?? 0), 'the api is stopped');
   t.notOk(alive(postgresPid), 'PostgreSQL is stopped');
+  t.notOk(await ok(jwks), 'the emulator is stopped');
 });
