@@ -18,6 +18,21 @@ t.test('round trips to PostgreSQL per request', async (t) => {
   const spare = await createTask(app, alice, projectId, { title: 'b' });
   const other = await createProject(app, alice, { name: 'Spare' });
 
+  // The requests, unsent: each scenario sends its own while the statements are counted.
+  type Caller = Record<string, string>;
+  type Payload = Record<string, unknown>;
+  const get = (url: string, as: Caller) => () => app.inject({ method: 'GET', url, headers: as });
+  const post = (url: string, as: Caller, payload: Payload) => () =>
+    app.inject({ method: 'POST', url, headers: as, payload });
+  const put = (url: string, as: Caller, version: number, payload: Payload) => () =>
+    app.inject({ method: 'PUT', url, headers: { ...as, 'if-match': `"${version}"` }, payload });
+  const del = (url: string, as: Caller, version: number) => () =>
+    app.inject({ method: 'DELETE', url, headers: { ...as, 'if-match': `"${version}"` } });
+  const missing = '0190b2a0-0000-7000-8000-000000000000';
+  const tasks = `/v1/projects/${projectId}/tasks`;
+  const task = `/v1/tasks/${taskId}`;
+  const project = `/v1/projects/${projectId}`;
+
   const statements = recordStatements(t);
   const scenarios: {
     readonly name: string;
@@ -26,198 +41,54 @@ t.test('round trips to PostgreSQL per request', async (t) => {
     readonly atMost: number;
     readonly send: () => Promise<{ statusCode: number }>;
   }[] = [
-    {
-      name: 'list tasks',
-      status: 200,
-      atMost: 1,
-      send: () => app.inject({ method: 'GET', url: `/v1/projects/${projectId}/tasks?limit=20`, headers: bob }),
-    },
+    { name: 'list tasks', status: 200, atMost: 1, send: get(`${tasks}?limit=20`, bob) },
     {
       name: 'list tasks, filtered',
       status: 200,
       atMost: 1,
-      send: () =>
-        app.inject({
-          method: 'GET',
-          url: `/v1/projects/${projectId}/tasks?status=todo&assigneeId=${users.bob.sub}`,
-          headers: bob,
-        }),
+      send: get(`${tasks}?status=todo&assigneeId=${users.bob.sub}`, bob),
     },
-    {
-      name: 'get task',
-      status: 200,
-      atMost: 1,
-      send: () => app.inject({ method: 'GET', url: `/v1/tasks/${taskId}`, headers: bob }),
-    },
-    {
-      name: 'get task, admin not a member',
-      status: 200,
-      atMost: 1,
-      send: () => app.inject({ method: 'GET', url: `/v1/tasks/${taskId}`, headers: admin }),
-    },
-    {
-      name: 'get task, not a member',
-      status: 404,
-      atMost: 1,
-      send: () => app.inject({ method: 'GET', url: `/v1/tasks/${taskId}`, headers: carol }),
-    },
-    {
-      name: 'list tasks, not a member',
-      status: 404,
-      atMost: 1,
-      send: () => app.inject({ method: 'GET', url: `/v1/projects/${projectId}/tasks`, headers: carol }),
-    },
-    {
-      name: 'get task, missing',
-      status: 404,
-      atMost: 1,
-      send: () => app.inject({ method: 'GET', url: '/v1/tasks/0190b2a0-0000-7000-8000-000000000000', headers: bob }),
-    },
-    {
-      name: 'replace task, admin not a member',
-      status: 403,
-      atMost: 1,
-      send: () =>
-        app.inject({
-          method: 'PUT',
-          url: `/v1/tasks/${taskId}`,
-          headers: { ...admin, 'if-match': '"1"' },
-          payload: { title: 'no' },
-        }),
-    },
+    { name: 'get task', status: 200, atMost: 1, send: get(task, bob) },
+    { name: 'get task, admin not a member', status: 200, atMost: 1, send: get(task, admin) },
+    { name: 'get task, not a member', status: 404, atMost: 1, send: get(task, carol) },
+    { name: 'list tasks, not a member', status: 404, atMost: 1, send: get(tasks, carol) },
+    { name: 'get task, missing', status: 404, atMost: 1, send: get(`/v1/tasks/${missing}`, bob) },
+    { name: 'replace task, admin not a member', status: 403, atMost: 1, send: put(task, admin, 1, { title: 'no' }) },
     {
       name: 'replace task, assignee not a member',
       status: 422,
       atMost: 2,
-      send: () =>
-        app.inject({
-          method: 'PUT',
-          url: `/v1/tasks/${taskId}`,
-          headers: { ...bob, 'if-match': '"1"' },
-          payload: { title: 'no', assigneeId: users.carol.sub },
-        }),
+      send: put(task, bob, 1, { title: 'no', assigneeId: users.carol.sub }),
     },
     {
       name: 'create task, missing project',
       status: 404,
       atMost: 1,
-      send: () =>
-        app.inject({
-          method: 'POST',
-          url: '/v1/projects/0190b2a0-0000-7000-8000-000000000000/tasks',
-          headers: bob,
-          payload: { title: 'x' },
-        }),
+      send: post(`/v1/projects/${missing}/tasks`, bob, { title: 'x' }),
     },
-    {
-      name: 'get project, not a member',
-      status: 404,
-      atMost: 1,
-      send: () => app.inject({ method: 'GET', url: `/v1/projects/${projectId}`, headers: carol }),
-    },
-    {
-      name: 'get project, missing',
-      status: 404,
-      atMost: 1,
-      send: () => app.inject({ method: 'GET', url: '/v1/projects/0190b2a0-0000-7000-8000-000000000000', headers: bob }),
-    },
-    {
-      name: 'get project',
-      status: 200,
-      atMost: 1,
-      send: () => app.inject({ method: 'GET', url: `/v1/projects/${projectId}`, headers: bob }),
-    },
-    {
-      name: 'list projects',
-      status: 200,
-      atMost: 1,
-      send: () => app.inject({ method: 'GET', url: '/v1/projects', headers: bob }),
-    },
-    {
-      name: 'list projects, admin',
-      status: 200,
-      atMost: 1,
-      send: () => app.inject({ method: 'GET', url: '/v1/projects', headers: admin }),
-    },
-    {
-      name: 'create task',
-      status: 201,
-      atMost: 2,
-      send: () =>
-        app.inject({ method: 'POST', url: `/v1/projects/${projectId}/tasks`, headers: bob, payload: { title: 'c' } }),
-    },
+    { name: 'get project, not a member', status: 404, atMost: 1, send: get(project, carol) },
+    { name: 'get project, missing', status: 404, atMost: 1, send: get(`/v1/projects/${missing}`, bob) },
+    { name: 'get project', status: 200, atMost: 1, send: get(project, bob) },
+    { name: 'list projects', status: 200, atMost: 1, send: get('/v1/projects', bob) },
+    { name: 'list projects, admin', status: 200, atMost: 1, send: get('/v1/projects', admin) },
+    { name: 'create task', status: 201, atMost: 2, send: post(tasks, bob, { title: 'c' }) },
     {
       name: 'create task, assigned',
       status: 201,
       atMost: 2,
-      send: () =>
-        app.inject({
-          method: 'POST',
-          url: `/v1/projects/${projectId}/tasks`,
-          headers: bob,
-          payload: { title: 'd', assigneeId: users.bob.sub },
-        }),
+      send: post(tasks, bob, { title: 'd', assigneeId: users.bob.sub }),
     },
-    {
-      name: 'replace task',
-      status: 200,
-      atMost: 2,
-      send: () =>
-        app.inject({
-          method: 'PUT',
-          url: `/v1/tasks/${taskId}`,
-          headers: { ...bob, 'if-match': '"1"' },
-          payload: { title: 'a2' },
-        }),
-    },
+    { name: 'replace task', status: 200, atMost: 2, send: put(task, bob, 1, { title: 'a2' }) },
     {
       name: 'replace task, assigned',
       status: 200,
       atMost: 2,
-      send: () =>
-        app.inject({
-          method: 'PUT',
-          url: `/v1/tasks/${taskId}`,
-          headers: { ...bob, 'if-match': '"2"' },
-          payload: { title: 'a3', assigneeId: users.alice.sub },
-        }),
+      send: put(task, bob, 2, { title: 'a3', assigneeId: users.alice.sub }),
     },
-    {
-      name: 'delete task',
-      status: 204,
-      atMost: 2,
-      send: () =>
-        app.inject({ method: 'DELETE', url: `/v1/tasks/${spare.id}`, headers: { ...bob, 'if-match': '"1"' } }),
-    },
-    {
-      name: 'create project',
-      status: 201,
-      atMost: 2,
-      send: () => app.inject({ method: 'POST', url: '/v1/projects', headers: bob, payload: { name: 'x' } }),
-    },
-    {
-      name: 'replace project',
-      status: 200,
-      atMost: 2,
-      send: () =>
-        app.inject({
-          method: 'PUT',
-          url: `/v1/projects/${projectId}`,
-          headers: { ...alice, 'if-match': '"1"' },
-          payload: { name: 'Counted 2' },
-        }),
-    },
-    {
-      name: 'delete project',
-      status: 204,
-      atMost: 2,
-      send: () =>
-        app.inject({
-          method: 'DELETE',
-          url: `/v1/projects/${other.id}`,
-          headers: { ...alice, 'if-match': '"1"' },
-        }),
-    },
+    { name: 'delete task', status: 204, atMost: 2, send: del(`/v1/tasks/${spare.id}`, bob, 1) },
+    { name: 'create project', status: 201, atMost: 2, send: post('/v1/projects', bob, { name: 'x' }) },
+    { name: 'replace project', status: 200, atMost: 2, send: put(project, alice, 1, { name: 'Counted 2' }) },
+    { name: 'delete project', status: 204, atMost: 2, send: del(`/v1/projects/${other.id}`, alice, 1) },
   ];
   for (const { name, status, atMost, send } of scenarios) {
     statements.reset();
