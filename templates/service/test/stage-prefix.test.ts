@@ -9,7 +9,8 @@ import { loadServiceSpec } from '@taskboard/template-kit';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import t from 'tap';
-import { ServiceStack, stagePrefixPattern } from '../v1/infrastructure/service-stack.ts';
+import { ServiceStack } from '../v1/infrastructure/service-stack.ts';
+import { stagePrefixPattern } from '../v1/infrastructure/service-target-group.ts';
 import { apiUserDataCommands, API_ENV_FILE } from '../v1/infrastructure/user-data.ts';
 import { loadServiceInstances, parseServiceInputs } from '../v1/infrastructure/service-inputs.ts';
 import {

@@ -105,3 +105,36 @@ export function loadServiceInstances(specPath: string, environmentOutputsPath: s
     ),
   }));
 }
+
+/**
+ * Rules between fields that the schema cannot express: capacity bounds, step scaling and instance
+ * refresh settings that CloudFormation would refuse or that could never take effect, and one subnet
+ * per availability zone. Each error names the spec field.
+ */
+export function validateInputRelations(inputs: ServiceInputs): void {
+  if (inputs.min_capacity > inputs.max_capacity) {
+    throw new Error(
+      `spec.min_capacity (${inputs.min_capacity}) must not exceed spec.max_capacity (${inputs.max_capacity})`,
+    );
+  }
+  const desired = inputs.desired_capacity;
+  if (desired !== undefined && (desired < inputs.min_capacity || desired > inputs.max_capacity)) {
+    throw new Error(`spec.desired_capacity (${desired}) must be between min_capacity and max_capacity`);
+  }
+  if (inputs.step_scaling_steps.length === 1) {
+    throw new Error('spec.step_scaling_steps: give at least two intervals (or none)');
+  }
+  const checkpoints = inputs.instance_refresh_checkpoints;
+  if (checkpoints.length > 0) {
+    const ascending = checkpoints.every((value, index) => index === 0 || value > checkpoints[index - 1]!);
+    if (!ascending || checkpoints.at(-1) !== 100) {
+      throw new Error('spec.instance_refresh_checkpoints: must be strictly ascending and end with 100');
+    }
+  }
+  if (inputs.instance_refresh_max_healthy_percentage - inputs.instance_refresh_min_healthy_percentage > 100) {
+    throw new Error('spec.instance_refresh_max_healthy_percentage: may exceed min_healthy_percentage by at most 100');
+  }
+  if (inputs.private_subnet_ids.length !== inputs.availability_zones.length) {
+    throw new Error('spec.private_subnet_ids: needs one subnet per entry of spec.availability_zones');
+  }
+}

@@ -1,0 +1,73 @@
+import { Token } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { API_LOG_FILE, CLOUDWATCH_AGENT_USER } from './user-data.ts';
+
+export interface ApiLogsProps {
+  /** Name of the log group the api's log file is shipped to, e.g. `/taskboard/<instance>/api`. */
+  readonly logGroupName: string;
+  /** How long CloudWatch Logs keeps the api's log. @default logs.RetentionDays.THREE_MONTHS */
+  readonly retention?: logs.RetentionDays;
+  /**
+   * Name of the SSM parameter holding the CloudWatch agent configuration. It must start with
+   * `AmazonCloudWatch-`: CloudWatchAgentServerPolicy, the instances' policy, grants ssm:GetParameter
+   * on those names only.
+   */
+  readonly agentConfigParameterName: string;
+}
+
+/**
+ * The api's log group and the CloudWatch agent configuration that ships the api's log file into
+ * it (with memory and disk metrics, which the default EC2 metrics lack). User data points the agent
+ * at `agentConfigParameter`.
+ */
+export class ApiLogs extends Construct {
+  readonly logGroup: logs.LogGroup;
+  readonly agentConfigParameter: ssm.StringParameter;
+
+  constructor(scope: Construct, id: string, props: ApiLogsProps) {
+    super(scope, id);
+    const name = props.agentConfigParameterName;
+    if (!Token.isUnresolved(name) && !name.startsWith('AmazonCloudWatch-')) {
+      throw new Error(
+        `ApiLogs: agentConfigParameterName must start with "AmazonCloudWatch-" (the only parameters the ` +
+          `agent's policy may read), got "${name}"`,
+      );
+    }
+    // `Default`: the log group keeps the logical ID it had as the stack's child `ApiLogs` (service-stack.ts).
+    this.logGroup = new logs.LogGroup(this, 'Default', {
+      logGroupName: props.logGroupName,
+      retention: props.retention ?? logs.RetentionDays.THREE_MONTHS,
+    });
+    this.agentConfigParameter = new ssm.StringParameter(this, 'CloudWatchAgentConfig', {
+      parameterName: name,
+      description: 'CloudWatch agent configuration of the Taskboard api instances',
+      stringValue: JSON.stringify(cloudWatchAgentConfiguration(this.logGroup.logGroupName)),
+    });
+  }
+}
+
+/** Ships the api log file and memory/disk metrics the default EC2 metrics lack. */
+function cloudWatchAgentConfiguration(logGroupName: string): Record<string, unknown> {
+  return {
+    // Not root: as root, whoever can edit this SSM parameter could ship any file (api.env included).
+    // User data and the unit's LogsDirectoryMode let cwagent read the api log and nothing more.
+    agent: { run_as_user: CLOUDWATCH_AGENT_USER },
+    logs: {
+      logs_collected: {
+        files: {
+          collect_list: [{ file_path: API_LOG_FILE, log_group_name: logGroupName, log_stream_name: '{instance_id}' }],
+        },
+      },
+    },
+    metrics: {
+      namespace: 'Taskboard/Api',
+      append_dimensions: { AutoScalingGroupName: '${aws:AutoScalingGroupName}' },
+      metrics_collected: {
+        mem: { measurement: ['mem_used_percent'] },
+        disk: { measurement: ['used_percent'], resources: ['/'] },
+      },
+    },
+  };
+}
