@@ -1,5 +1,5 @@
-import { Writable } from 'node:stream';
 import t from 'tap';
+import { captureLog } from './helpers/captured-log.ts';
 import { createProject, createTask } from './helpers/projects.ts';
 import { buildTestApp, json, signedIn, testStack } from './helpers/stack.ts';
 
@@ -7,14 +7,7 @@ import { buildTestApp, json, signedIn, testStack } from './helpers/stack.ts';
 // member may read any project (README, authorization rules); each such read writes an info line
 // with the admin's sub and the project ids, on the request's logger (so it carries the request id).
 t.test("an admin's read of a project they are not a member of is logged as such", async (t) => {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { lines, stream } = captureLog();
   const app = await buildTestApp(t, {}, { logger: { level: 'info', stream } });
   const { users } = testStack();
   const { alice, admin } = await signedIn(app, 'alice', 'admin');

@@ -2,7 +2,8 @@ import t from 'tap';
 import { foreignKeyViolation } from '../src/db/errors.ts';
 import { uuidv7 } from '../src/db/uuidv7.ts';
 import type { Db } from '../src/db/prisma-client.ts';
-import { authHeader, buildTestApp, json } from './helpers/stack.ts';
+import { createProject, createTask } from './helpers/projects.ts';
+import { buildTestApp, json, signedIn } from './helpers/stack.ts';
 
 t.test('foreignKeyViolation names the constraint however Prisma reports it', async (t) => {
   const adapter = { code: 'P2003', meta: { driverAdapterError: { cause: { constraint: { index: 'a_fkey' } } } } };
@@ -22,21 +23,18 @@ t.test('uuidv7 carries the millisecond timestamp, version 7 and the RFC 9562 var
 
 t.test('a task created after its project went away answers 404, not 500', async (t) => {
   const app = await buildTestApp(t);
-  const alice = await authHeader('alice');
-  await app.inject({ method: 'GET', url: '/v1/me', headers: alice });
-  const project = json(
-    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Gone soon' } }),
-  );
+  const { alice } = await signedIn(app, 'alice');
+  const project = await createProject(app, alice, { name: 'Gone soon' });
   const principal = { userId: 'x', issuer: 'i', email: null, groups: [], isAdmin: false };
   // The access check saw the project (a row with a role); the project is deleted before the INSERT.
   const db = {
     task: app.prisma.task,
     $queryRaw: async () => {
-      await app.prisma.project.delete({ where: { id: String(project.id) } });
+      await app.prisma.project.delete({ where: { id: project.id } });
       return [{ ...project, role: 'member' }];
     },
   } as unknown as Db;
-  await t.rejects(app.services.tasks.create(db, principal, String(project.id), { title: 'late' }), {
+  await t.rejects(app.services.tasks.create(db, principal, project.id, { title: 'late' }), {
     status: 404,
     message: 'Project not found',
   });
@@ -44,18 +42,14 @@ t.test('a task created after its project went away answers 404, not 500', async 
 
 t.test("an admin's project list pages through every project", async (t) => {
   const app = await buildTestApp(t);
-  const alice = await authHeader('alice');
-  const admin = await authHeader('admin');
-  for (const headers of [alice, admin]) await app.inject({ method: 'GET', url: '/v1/me', headers });
+  const { alice, admin } = await signedIn(app, 'alice', 'admin');
   const created: string[] = [];
   for (const { owner, name } of [
     { owner: alice, name: 'a1' },
     { owner: admin, name: 'mine' },
     { owner: alice, name: 'a2' },
   ]) {
-    created.push(
-      String(json(await app.inject({ method: 'POST', url: '/v1/projects', headers: owner, payload: { name } })).id),
-    );
+    created.push((await createProject(app, owner, { name })).id);
   }
   const seen: { id: unknown; role: unknown }[] = [];
   let cursor: unknown = null;
@@ -79,21 +73,9 @@ t.test("an admin's project list pages through every project", async (t) => {
 
 t.test('concurrent writers holding one ETag: exactly one wins, the others get 412', async (t) => {
   const app = await buildTestApp(t);
-  const alice = await authHeader('alice');
-  await app.inject({ method: 'GET', url: '/v1/me', headers: alice });
-  const project = json(
-    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'p' } }),
-  );
-  const url = `/v1/tasks/${String(
-    json(
-      await app.inject({
-        method: 'POST',
-        url: `/v1/projects/${String(project.id)}/tasks`,
-        headers: alice,
-        payload: { title: 't' },
-      }),
-    ).id,
-  )}`;
+  const { alice } = await signedIn(app, 'alice');
+  const project = await createProject(app, alice, { name: 'p' });
+  const url = `/v1/tasks/${(await createTask(app, alice, project.id, { title: 't' })).id}`;
   // All read version 1 before any writes, so the losers fail in the UPDATE's WHERE, not before it.
   const puts = await Promise.all(
     Array.from({ length: 8 }, (_, index) =>
