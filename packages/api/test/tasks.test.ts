@@ -1,18 +1,15 @@
 import t from 'tap';
 import { addMember } from './helpers/members.ts';
-import { authHeader, buildTestApp, json, testStack } from './helpers/stack.ts';
+import { createProject } from './helpers/projects.ts';
+import { authHeader, buildTestApp, json, signedIn, testStack } from './helpers/stack.ts';
 
 t.test('tasks', async (t) => {
   const app = await buildTestApp(t);
-  const alice = await authHeader('alice');
-  const bob = await authHeader('bob');
+  const { alice, bob } = await signedIn(app, 'alice', 'bob');
   const { users } = testStack();
-  await app.inject({ method: 'GET', url: '/v1/me', headers: bob });
-  const project = json(
-    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'Tasks' } }),
-  );
-  const base = `/v1/projects/${String(project.id)}/tasks`;
-  await addMember(app, alice, String(project.id), 'bob');
+  const project = await createProject(app, alice, { name: 'Tasks' });
+  const base = `/v1/projects/${project.id}/tasks`;
+  await addMember(app, alice, project.id, 'bob');
 
   t.test('create with defaults, read, replace, delete', async (t) => {
     const created = await app.inject({

@@ -3,7 +3,9 @@ import { signIn } from '@taskboard/local-stack';
 import t from 'tap';
 import { cognitoVerifiedEmail } from '../../src/auth/cognito-email.ts';
 import { UserProvisioner } from '../../src/services/user-provisioning.ts';
-import { authHeader, buildTestApp, json, signToken, testConfig, testStack } from '../helpers/stack.ts';
+import { addMemberDirectly } from '../helpers/members.ts';
+import { createProject } from '../helpers/projects.ts';
+import { authHeader, buildTestApp, json, signedIn, signToken, testConfig, testStack } from '../helpers/stack.ts';
 
 // Issue 14, item 6 ("smaller items"); docs/reliability.md, "Smaller items", names each test here.
 
@@ -150,14 +152,10 @@ t.test('an ID token email counts only when email_verified is true', async (t) =>
 
 t.test('an idempotent replay re-checks access: after removal it answers like a non-member', async (t) => {
   const app = await buildTestApp(t);
-  const [alice, bob, carol] = await Promise.all([authHeader('alice'), authHeader('bob'), authHeader('carol')]);
-  await app.inject({ method: 'GET', url: '/v1/me', headers: bob }); // records bob
-  const project = json(
-    await app.inject({ method: 'POST', url: '/v1/projects', headers: alice, payload: { name: 'P' } }),
-  );
-  const projectId = String(project.id);
+  const { alice, bob, carol } = await signedIn(app, 'alice', 'bob', 'carol');
+  const { id: projectId } = await createProject(app, alice, { name: 'P' });
   // Membership written directly: this test is about the replay, not how members join.
-  await app.prisma.projectMember.create({ data: { projectId, userId: testStack().users.bob.sub, role: 'member' } });
+  await addMemberDirectly(app, projectId, 'bob');
   const create = (headers: Record<string, string>, key: string) =>
     app.inject({
       method: 'POST',
