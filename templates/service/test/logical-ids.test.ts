@@ -64,17 +64,18 @@ t.test('the prod example has exactly the deployed logical IDs', async (t) => {
 
 t.test('the dev example and both first-deploy steps use the same IDs', async (t) => {
   // The first deploy creates the stack with an empty group, the second fills it: the same group.
-  for (const [spec, awaiting] of [
-    ['dev', false],
-    ['dev', true],
-    ['prod', true],
+  for (const { spec, awaitingMigrations } of [
+    { spec: 'dev', awaitingMigrations: false },
+    { spec: 'dev', awaitingMigrations: true },
+    { spec: 'prod', awaitingMigrations: true },
   ] as const) {
-    const types = typesById(synthesize(spec, awaiting));
+    const types = typesById(synthesize(spec, awaitingMigrations));
+    const name = `${spec}${awaitingMigrations ? ' awaiting migrations' : ''}`;
     for (const [id, type] of Object.entries(types)) {
-      t.equal(DEPLOYED_LOGICAL_IDS[id], type, `${spec}${awaiting ? ' awaiting migrations' : ''}: ${id}`);
+      t.equal(DEPLOYED_LOGICAL_IDS[id], type, `${name}: ${id}`);
     }
     for (const id of ['InstancesASGBDDE502C', 'LaunchTemplate04EC5460', 'Targets7ED976EF', 'ListenerRule73F9AC5E']) {
-      t.ok(types[id], `${spec}${awaiting ? ' awaiting migrations' : ''} has ${id}`);
+      t.ok(types[id], `${name} has ${id}`);
     }
   }
 });
