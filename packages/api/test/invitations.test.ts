@@ -26,6 +26,8 @@ t.test('membership by invitation', async (t) => {
     json(await app.inject({ method: 'GET', url: '/v1/invitations', headers })).items as Json[];
   const memberIds = async (projectId: string) =>
     (await app.prisma.projectMember.findMany({ where: { projectId } })).map((m) => m.userId).sort();
+  const respond = (invitationId: unknown, action: 'accept' | 'decline', headers: Record<string, string>) =>
+    app.inject({ method: 'POST', url: `/v1/invitations/${String(invitationId)}/${action}`, headers });
 
   t.test('an invitation adds nobody: the project stays invisible and no email is shown', async (t) => {
     const projectId = await newProject('Launch (invite)');
@@ -87,11 +89,7 @@ t.test('membership by invitation', async (t) => {
       t.match(member, { userId: users.bob.sub, role: 'member', email: bobEmail }, 'email shared by accepting');
       t.same(await listMine(bob), [], 'the invitation ended');
       t.same(json(await app.inject({ method: 'GET', url: `${url}/invitations`, headers: alice })).items, []);
-      const again = await app.inject({
-        method: 'POST',
-        url: `/v1/invitations/${String(invitation.id)}/accept`,
-        headers: bob,
-      });
+      const again = await respond(invitation.id, 'accept', bob);
       t.equal(again.statusCode, 404, 'an ended invitation cannot be accepted twice');
       t.equal((await invite(projectId, users.bob.sub)).statusCode, 409, 'a member cannot be invited');
       t.equal((await invite(projectId, users.alice.sub)).statusCode, 409, 'nor the owner');
@@ -101,11 +99,7 @@ t.test('membership by invitation', async (t) => {
         t.equal(removed.statusCode, 204);
         t.equal((await app.inject({ method: 'GET', url, headers: bob })).statusCode, 404);
         const reinvited = json(await invite(projectId, users.bob.sub));
-        const back = await app.inject({
-          method: 'POST',
-          url: `/v1/invitations/${String(reinvited.id)}/accept`,
-          headers: bob,
-        });
+        const back = await respond(reinvited.id, 'accept', bob);
         t.equal(back.statusCode, 200);
         const left = await app.inject({ method: 'DELETE', url: `${url}/members/${users.bob.sub}`, headers: bob });
         t.equal(left.statusCode, 204, 'a member leaves on their own');
@@ -117,11 +111,7 @@ t.test('membership by invitation', async (t) => {
   t.test('declining ends the invitation and changes nothing else', async (t) => {
     const projectId = await newProject('Declined');
     const invitation = json(await invite(projectId, users.bob.sub));
-    const declined = await app.inject({
-      method: 'POST',
-      url: `/v1/invitations/${String(invitation.id)}/decline`,
-      headers: bob,
-    });
+    const declined = await respond(invitation.id, 'decline', bob);
     t.equal(declined.statusCode, 204);
     t.same(await memberIds(projectId), [users.alice.sub]);
     t.equal((await app.inject({ method: 'GET', url: `/v1/projects/${projectId}`, headers: bob })).statusCode, 404);
@@ -129,11 +119,7 @@ t.test('membership by invitation', async (t) => {
       json(await app.inject({ method: 'GET', url: `/v1/projects/${projectId}/invitations`, headers: alice })).items,
       [],
     );
-    const accept = await app.inject({
-      method: 'POST',
-      url: `/v1/invitations/${String(invitation.id)}/accept`,
-      headers: bob,
-    });
+    const accept = await respond(invitation.id, 'accept', bob);
     t.equal(accept.statusCode, 404, 'a declined invitation cannot be accepted');
   });
 
@@ -147,11 +133,7 @@ t.test('membership by invitation', async (t) => {
       (await listMine(bob)).some((i) => i.id === invitation.id),
       'gone from the invitee’s list',
     );
-    const accept = await app.inject({
-      method: 'POST',
-      url: `/v1/invitations/${String(invitation.id)}/accept`,
-      headers: bob,
-    });
+    const accept = await respond(invitation.id, 'accept', bob);
     t.equal(accept.statusCode, 404);
     t.same(await memberIds(projectId), [users.alice.sub]);
   });
@@ -170,8 +152,8 @@ t.test('membership by invitation', async (t) => {
     t.equal((await invite(projectId, users.carol.sub, admin)).statusCode, 403);
     // An invitation is accepted or declined by its invitee only; to anyone else it does not exist.
     for (const headers of [alice, carol, admin]) {
-      for (const action of ['accept', 'decline']) {
-        const response = await app.inject({ method: 'POST', url: `/v1/invitations/${id}/${action}`, headers });
+      for (const action of ['accept', 'decline'] as const) {
+        const response = await respond(id, action, headers);
         t.equal(response.statusCode, 404, `${action} by someone else: 404`);
       }
     }
@@ -185,10 +167,7 @@ t.test('membership by invitation', async (t) => {
       headers: alice,
     });
     t.equal(wrongProject.statusCode, 404, "revoking through another project's path finds nothing");
-    t.equal(
-      (await app.inject({ method: 'POST', url: `/v1/invitations/${randomUUID()}/accept`, headers: bob })).statusCode,
-      404,
-    );
+    t.equal((await respond(randomUUID(), 'accept', bob)).statusCode, 404);
     t.ok(
       (await listMine(bob)).some((i) => i.id === id),
       'none of the refused attempts ended it',
@@ -305,7 +284,7 @@ t.test('membership by invitation', async (t) => {
     for (let i = 0; i < rounds; i += 1) {
       const projectId = await newProject(`Race ${i}`);
       const id = String(json(await invite(projectId, users.bob.sub)).id);
-      const accept = () => app.inject({ method: 'POST', url: `/v1/invitations/${id}/accept`, headers: bob });
+      const accept = () => respond(id, 'accept', bob);
       const revoke = () =>
         app.inject({ method: 'DELETE', url: `/v1/projects/${projectId}/invitations/${id}`, headers: alice });
       const [a, r] =
@@ -328,7 +307,7 @@ t.test('membership by invitation', async (t) => {
       const projectId = await newProject(`Doomed ${i}`);
       const id = String(json(await invite(projectId, users.bob.sub)).id);
       const [accepted, deleted] = await Promise.all([
-        app.inject({ method: 'POST', url: `/v1/invitations/${id}/accept`, headers: bob }),
+        respond(id, 'accept', bob),
         app.inject({ method: 'DELETE', url: `/v1/projects/${projectId}`, headers: alice }),
       ]);
       seen.add(`${accepted.statusCode}/${deleted.statusCode}`);
