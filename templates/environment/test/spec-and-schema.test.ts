@@ -52,7 +52,7 @@ t.test('the example specs are valid and get the schema defaults', async (t) => {
   t.equal(dev.db_multi_az, false);
   const prod = loadEnvironmentInputs(join(PACKAGE_DIR, 'specs', 'prod.yaml'));
   t.equal(prod.db_multi_az, true);
-  t.equal(prod.db_deletion_protection, true);
+  t.equal(prod.deletion_protection, true);
 });
 
 t.test('a wrong value is a clear error naming the field and the allowed values', async (t) => {

@@ -91,7 +91,7 @@ export class EnvironmentStack extends Stack {
       maxAllocatedStorageGib: inputs.db_max_allocated_storage_gib,
       backupRetentionDays: inputs.db_backup_retention_days,
       multiAz: inputs.db_multi_az,
-      deletionProtection: inputs.db_deletion_protection,
+      deletionProtection: inputs.deletion_protection,
       slowQueryMs: inputs.db_slow_query_ms,
       secretRotationDays: inputs.db_secret_rotation_days,
     });
@@ -104,14 +104,14 @@ export class EnvironmentStack extends Stack {
       accessTokenValidity: Duration.minutes(inputs.access_token_validity_minutes),
       idTokenValidity: Duration.minutes(inputs.id_token_validity_minutes),
       refreshTokenValidity: Duration.days(inputs.refresh_token_validity_days),
-      retain: inputs.db_deletion_protection,
+      retain: inputs.deletion_protection,
     });
     this.loadBalancer = new InternalLoadBalancer(this, 'InternalAlb', {
       vpc,
       subnets: this.network.appSubnets,
       instanceSecurityGroup: this.instanceSecurityGroup,
       servicePort: inputs.service_port,
-      destroyLogsWithStack: !inputs.db_deletion_protection,
+      destroyLogsWithStack: !inputs.deletion_protection,
     });
     this.restApi = new RestApiFromOpenApi(this, 'RestApi', {
       restApiName: `taskboard-${inputs.environment_name}`,

@@ -21,10 +21,10 @@ export function suppressAcceptedFindings(stack: EnvironmentStack, inputs: Enviro
       reason: `Spec sets db_multi_az false (environment ${inputs.environment_name}): a single-AZ database is accepted to halve its cost outside production.`,
     });
   }
-  if (!inputs.db_deletion_protection) {
+  if (!inputs.deletion_protection) {
     Validations.of(database).acknowledge({
       id: 'AwsSolutions-RDS10',
-      reason: `Spec sets db_deletion_protection false (environment ${inputs.environment_name}): disposable environments must be deletable.`,
+      reason: `Spec sets deletion_protection false (environment ${inputs.environment_name}): disposable environments must be deletable.`,
     });
   }
   const userPool = stack.users.userPool;
