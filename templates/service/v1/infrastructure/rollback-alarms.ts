@@ -30,34 +30,43 @@ export class RollbackAlarms extends Construct {
       LoadBalancer: props.loadBalancerFullName,
       TargetGroup: props.targetGroup.targetGroupFullName,
     };
-    this.unhealthyTargets = new cloudwatch.Alarm(this, 'UnhealthyTargetsAlarm', {
-      alarmDescription: 'Targets failing GET /health/serving during or after a rollout',
-      metric: new cloudwatch.Metric({
-        namespace: 'AWS/ApplicationELB',
-        metricName: 'UnHealthyHostCount',
-        dimensionsMap,
-        statistic: 'Maximum',
-        period: Duration.seconds(UNHEALTHY_TARGETS_WINDOW.periodSeconds),
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      ...alarmWindow(UNHEALTHY_TARGETS_WINDOW),
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.target5xx = new cloudwatch.Alarm(this, 'Target5xxAlarm', {
-      alarmDescription: 'The api answers with 5xx responses',
-      metric: new cloudwatch.Metric({
-        namespace: 'AWS/ApplicationELB',
-        metricName: 'HTTPCode_Target_5XX_Count',
-        dimensionsMap,
-        statistic: 'Sum',
-        period: Duration.seconds(TARGET_5XX_WINDOW.periodSeconds),
-      }),
-      threshold: props.target5xxThreshold ?? 10,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      ...alarmWindow(TARGET_5XX_WINDOW),
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    // An ALB metric of the target group, evaluated over the window the bake time is computed from;
+    // no data (no traffic) is not a breach.
+    const alarm = (
+      alarmId: string,
+      alarmDescription: string,
+      metric: { metricName: string; statistic: string; window: AlarmWindow },
+      threshold: Pick<cloudwatch.AlarmProps, 'threshold' | 'comparisonOperator'>,
+    ) =>
+      new cloudwatch.Alarm(this, alarmId, {
+        alarmDescription,
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/ApplicationELB',
+          metricName: metric.metricName,
+          dimensionsMap,
+          statistic: metric.statistic,
+          period: Duration.seconds(metric.window.periodSeconds),
+        }),
+        ...threshold,
+        evaluationPeriods: metric.window.evaluationPeriods,
+        datapointsToAlarm: metric.window.datapointsToAlarm,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    this.unhealthyTargets = alarm(
+      'UnhealthyTargetsAlarm',
+      'Targets failing GET /health/serving during or after a rollout',
+      { metricName: 'UnHealthyHostCount', statistic: 'Maximum', window: UNHEALTHY_TARGETS_WINDOW },
+      { threshold: 0, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD },
+    );
+    this.target5xx = alarm(
+      'Target5xxAlarm',
+      'The api answers with 5xx responses',
+      { metricName: 'HTTPCode_Target_5XX_Count', statistic: 'Sum', window: TARGET_5XX_WINDOW },
+      {
+        threshold: props.target5xxThreshold ?? 10,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      },
+    );
     // Without it a refresh reports success right after the last warm-up, before the alarms have
     // seen the new fleet for one evaluation window (rollback-timing.ts).
     this.bakeTime = Duration.seconds(bakeTimeSeconds([UNHEALTHY_TARGETS_WINDOW, TARGET_5XX_WINDOW]));
@@ -66,9 +75,4 @@ export class RollbackAlarms extends Construct {
   get alarms(): readonly cloudwatch.Alarm[] {
     return [this.unhealthyTargets, this.target5xx];
   }
-}
-
-/** The alarm's evaluation, from the window the bake time is computed from. */
-function alarmWindow(window: AlarmWindow): Pick<cloudwatch.AlarmProps, 'evaluationPeriods' | 'datapointsToAlarm'> {
-  return { evaluationPeriods: window.evaluationPeriods, datapointsToAlarm: window.datapointsToAlarm };
 }
