@@ -111,7 +111,7 @@ export class EnvironmentStack extends Stack {
       subnets: this.network.appSubnets,
       instanceSecurityGroup: this.instanceSecurityGroup,
       servicePort: inputs.service_port,
-      destroyLogsWithStack: !inputs.deletion_protection,
+      deletionProtection: inputs.deletion_protection,
     });
     this.restApi = new RestApiFromOpenApi(this, 'RestApi', {
       restApiName: `taskboard-${inputs.environment_name}`,

@@ -13,8 +13,12 @@ export interface InternalLoadBalancerProps {
   readonly servicePort: number;
   /** Days to keep load balancer access logs. @default 90 */
   readonly accessLogRetentionDays?: number;
-  /** Delete the access log bucket with the stack (dev). @default false */
-  readonly destroyLogsWithStack?: boolean;
+  /**
+   * Deletion protection on the load balancer, and its access log bucket kept when the stack is
+   * deleted. Off (dev) deletes both with the stack.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
 }
 
 /**
@@ -54,14 +58,15 @@ export class InternalLoadBalancer extends Construct {
       'From the internal ALB',
     );
 
+    const deletionProtection = props.deletionProtection ?? true;
     this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED, // ALB log delivery supports SSE-S3 only
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(props.accessLogRetentionDays ?? 90) }],
-      removalPolicy: props.destroyLogsWithStack ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-      autoDeleteObjects: props.destroyLogsWithStack ?? false,
+      removalPolicy: deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      autoDeleteObjects: !deletionProtection,
     });
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
       vpc: props.vpc,
@@ -69,7 +74,7 @@ export class InternalLoadBalancer extends Construct {
       internetFacing: false,
       securityGroup: this.securityGroup,
       dropInvalidHeaderFields: true,
-      deletionProtection: !props.destroyLogsWithStack,
+      deletionProtection,
     });
     this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
     this.listener = this.loadBalancer.addListener('Http', {
