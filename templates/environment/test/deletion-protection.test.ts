@@ -48,12 +48,12 @@ t.test('the deprecated name means the same: the same inputs and the same templat
 });
 
 t.test('a spec that gives both names is refused, naming both', async (t) => {
-  for (const [alias, name] of [
-    [false, false],
-    [true, false],
+  for (const both of [
+    { db_deletion_protection: false, deletion_protection: false },
+    { db_deletion_protection: true, deletion_protection: false },
   ]) {
     t.throws(
-      () => parseEnvironmentInputs({ ...withoutEither, db_deletion_protection: alias, deletion_protection: name }),
+      () => parseEnvironmentInputs({ ...withoutEither, ...both }),
       new SpecValidationError('spec', [
         'spec.db_deletion_protection: is the deprecated name of spec.deletion_protection; give only deletion_protection',
       ]),
