@@ -21,6 +21,18 @@ export interface BenchOptions {
   readonly openRateFraction: number;
   /** A fixed open-loop rate (requests/s) for every scenario instead; undefined uses the fraction. */
   readonly openRate: number | undefined;
+  /** Run the cost-of-watching phase (instrumentation off vs on; BENCH_WATCH=0 skips it). */
+  readonly watch: boolean;
+  /** Its scenario (one of the closed-loop ones). */
+  readonly watchScenario: string;
+  /** Measured seconds per side, split over the rounds. */
+  readonly watchDurationSeconds: number;
+  /** Alternating off/on rounds, so a drift in the machine's load hits both sides alike. */
+  readonly watchRounds: number;
+  /** OTEL_TRACES_SAMPLER_ARG of the "on" side (the prod spec's ratio). */
+  readonly watchSamplerRatio: number;
+  /** METRICS_FLUSH_SECONDS of the "on" side (production: 60, too long for a short run). */
+  readonly watchFlushSeconds: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -61,5 +73,11 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     openLoop: env.BENCH_OPEN_LOOP?.trim() !== '0',
     openRateFraction: fraction(env, 'BENCH_OPEN_FRACTION', 0.5),
     openRate: env.BENCH_OPEN_RATE?.trim() ? positive(env, 'BENCH_OPEN_RATE', 1) : undefined,
+    watch: env.BENCH_WATCH?.trim() !== '0',
+    watchScenario: env.BENCH_WATCH_SCENARIO?.trim() || 'get-task',
+    watchDurationSeconds: positive(env, 'BENCH_WATCH_DURATION', 20),
+    watchRounds: positive(env, 'BENCH_WATCH_ROUNDS', 2),
+    watchSamplerRatio: fraction(env, 'BENCH_WATCH_SAMPLER_RATIO', 0.05),
+    watchFlushSeconds: positive(env, 'BENCH_WATCH_FLUSH_SECONDS', 5),
   };
 }

@@ -10,6 +10,7 @@ import {
   type LoadNumbers,
   type OpenLoopNumbers,
 } from './stats.ts';
+import { formatWatching, type WatchResult } from './watching.ts';
 
 export interface ScenarioResult {
   readonly name: string;
@@ -50,6 +51,8 @@ export interface BenchResult {
   readonly api: { readonly startupMs: number; readonly idleRssBytes: number };
   readonly baseline: { readonly startupMs: number; readonly idleRssBytes: number };
   readonly sdk: { readonly minifiedBytes: number; readonly gzipBytes: number };
+  /** Instrumentation off vs on (issue 16); absent when it was skipped. */
+  readonly watching?: WatchResult;
 }
 
 const pad = (value: string, width: number): string => value.padStart(width);
@@ -138,6 +141,8 @@ export function formatReport(result: BenchResult): string {
     `api start-up to ready: ${fixed(result.api.startupMs, 0)} ms (target ≤ ${TARGETS.startupMs}): ${verdict(result.api.startupMs <= TARGETS.startupMs)}` +
       `   baseline: ${fixed(result.baseline.startupMs, 0)} ms`,
     `SDK runtime: ${result.sdk.gzipBytes} B min+gzip (${result.sdk.minifiedBytes} B min; target ≤ ${TARGETS.sdkGzipBytes}): ${verdict(result.sdk.gzipBytes <= TARGETS.sdkGzipBytes)}`,
+    '',
+    ...(result.watching ? formatWatching(result.watching) : ['cost of watching skipped (BENCH_WATCH=0): FAIL']),
   );
   return lines.join('\n');
 }

@@ -21,7 +21,9 @@ import { ReplaceTasks } from './replace-tasks.ts';
 import { seed, taskVersions, type SeededData } from './seed.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { startStack } from './stack.ts';
-import { openLoopRate, type Kind } from './stats.ts';
+import { openLoopRate, type Kind, type LoadNumbers } from './stats.ts';
+import { startEmfSink, startOtlpSink } from './telemetry-sinks.ts';
+import { combineRuns, instrumentationEnv, type WatchResult } from './watching.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const API_DIR = join(ROOT, 'packages/api');
@@ -117,6 +119,86 @@ function log(message: string): void {
   console.error(`# ${message}`);
 }
 
+type StartApi = (
+  name: string,
+  extraEnv: Record<string, string>,
+) => Promise<{ readonly server: ServerProcess; readonly port: number }>;
+
+/**
+ * Cost of watching (issue 16): two api processes, one with instrumentation off and one exporting
+ * metrics and traces to local sinks as on an instance, driven alike by one closed-loop scenario
+ * in alternating rounds (off, on, on, off, ...) so a drift in the machine's load hits both.
+ */
+async function watchPhase(
+  data: SeededData,
+  tasks: ReplaceTasks,
+  resync: () => Promise<void>,
+  startApi: StartApi,
+  accessToken: string,
+): Promise<WatchResult> {
+  const scenario = SCENARIOS.find((candidate) => candidate.name === options.watchScenario);
+  if (scenario === undefined) {
+    throw new Error(
+      `BENCH_WATCH_SCENARIO: no scenario "${options.watchScenario}" (${SCENARIOS.map((s) => s.name).join(', ')})`,
+    );
+  }
+  const emf = await startEmfSink();
+  const otlp = await startOtlpSink();
+  try {
+    const endpoints = { emf: emf.endpoint, otlp: otlp.endpoint };
+    const env = (side: 'off' | 'on') =>
+      instrumentationEnv(side, endpoints, options.watchSamplerRatio, options.watchFlushSeconds);
+    const off = await startApi('api-watch-off', env('off'));
+    const offIdle = await idleRss(off.server);
+    log(
+      `cost of watching: api (instrumentation off) ready in ${off.server.startupMs.toFixed(0)} ms, idle RSS ${(offIdle / 1048576).toFixed(1)} MB`,
+    );
+    const on = await startApi('api-watch-on', env('on'));
+    const onIdle = await idleRss(on.server);
+    log(
+      `cost of watching: api (instrumentation on) ready in ${on.server.startupMs.toFixed(0)} ms, idle RSS ${(onIdle / 1048576).toFixed(1)} MB`,
+    );
+    const seconds = Math.max(1, Math.round(options.watchDurationSeconds / options.watchRounds));
+    const runs = { off: [] as LoadNumbers[], on: [] as LoadNumbers[] };
+    for (let round = 0; round < options.watchRounds; round += 1) {
+      const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
+      for (const side of order) {
+        const { server, port } = side === 'off' ? off : on;
+        log(`cost of watching: ${scenario.name}, round ${round + 1}/${options.watchRounds}, instrumentation ${side}`);
+        runs[side].push(
+          await loadPhase({
+            url: `http://127.0.0.1:${port}`,
+            connections: options.connections,
+            durationSeconds: seconds,
+            warmupSeconds: options.warmupSeconds,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+            requests: scenario.requests(data, tasks),
+            trackPeakRss: () => server.trackPeakRss(),
+            cpuMs: () => server.cpuMs(),
+            beforeEachRun: scenario.usesVersions === true ? resync : undefined,
+          }),
+        );
+      }
+    }
+    // Stopped before the sinks are read: a final flush on shutdown is counted too.
+    await off.server.stop();
+    await on.server.stop();
+    return {
+      scenario: scenario.name,
+      rounds: options.watchRounds,
+      durationSeconds: seconds * options.watchRounds,
+      samplerRatio: options.watchSamplerRatio,
+      flushSeconds: options.watchFlushSeconds,
+      off: combineRuns(off.server.startupMs, offIdle, runs.off),
+      on: combineRuns(on.server.startupMs, onIdle, runs.on),
+      received: { emf: emf.counts(), otlp: otlp.counts() },
+    };
+  } finally {
+    await emf.close();
+    await otlp.close();
+  }
+}
+
 async function main(): Promise<void> {
   await mkdir(options.resultsDir, { recursive: true });
   if (options.build) {
@@ -141,33 +223,39 @@ async function main(): Promise<void> {
 
     // The V8 settings of production (the systemd unit's NODE_OPTIONS), so memory is measured as deployed.
     const nodeOptions = await productionNodeOptions();
-    const apiPort = await freePort();
-    const api = await startServerProcess({
-      name: 'api',
-      command: process.execPath,
-      args: [...options.apiNodeFlags, 'dist/server.js'],
-      cwd: API_DIR,
-      env: {
-        ...env,
-        NODE_OPTIONS: nodeOptions,
-        DATABASE_URL: stack.databaseUrl,
-        DATABASE_POOL_MAX: String(options.poolMax),
-        AUTH_ISSUERS: stack.issuer,
-        AUTH_CLIENT_IDS: stack.clientId,
-        HOST: '127.0.0.1',
-        PORT: String(apiPort),
-        LOG_LEVEL: options.apiLogLevel,
-        // One worker: the comparison is per process (CPU per request, RSS), against a one-process baseline.
-        API_WORKERS: '1',
-        // The bench measures throughput, not the per-user budget (its maximum allowed value).
-        RATE_LIMIT_MAX: '1000000',
-        // No load balancer to drain from: stop at once (and write --cpu-prof profiles on exit).
-        DRAIN_WINDOW_MS: '0',
-      },
-      readyUrl: `http://127.0.0.1:${apiPort}/health/ready`,
-      logPath: join(options.resultsDir, `api-${stamp}.log`),
-    });
-    servers.push(api);
+    // The api as production runs it; `extraEnv` adds to it (the cost-of-watching phase's exporters).
+    const startApi = async (name: string, extraEnv: Record<string, string> = {}) => {
+      const port = await freePort();
+      const server = await startServerProcess({
+        name,
+        command: process.execPath,
+        args: [...options.apiNodeFlags, 'dist/server.js'],
+        cwd: API_DIR,
+        env: {
+          ...env,
+          NODE_OPTIONS: nodeOptions,
+          DATABASE_URL: stack.databaseUrl,
+          DATABASE_POOL_MAX: String(options.poolMax),
+          AUTH_ISSUERS: stack.issuer,
+          AUTH_CLIENT_IDS: stack.clientId,
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          LOG_LEVEL: options.apiLogLevel,
+          // One worker: the comparison is per process (CPU per request, RSS), against a one-process baseline.
+          API_WORKERS: '1',
+          // The bench measures throughput, not the per-user budget (its maximum allowed value).
+          RATE_LIMIT_MAX: '1000000',
+          // No load balancer to drain from: stop at once (and write --cpu-prof profiles on exit).
+          DRAIN_WINDOW_MS: '0',
+          ...extraEnv,
+        },
+        readyUrl: `http://127.0.0.1:${port}/health/ready`,
+        logPath: join(options.resultsDir, `${name}-${stamp}.log`),
+      });
+      servers.push(server);
+      return { server, port };
+    };
+    const { server: api, port: apiPort } = await startApi('api');
     const apiIdle = await idleRss(api);
     log(`api ready in ${api.startupMs.toFixed(0)} ms, idle RSS ${(apiIdle / 1048576).toFixed(1)} MB`);
 
@@ -255,6 +343,14 @@ async function main(): Promise<void> {
       scenarios.push({ name: scenario.name, kind: scenario.kind, api: apiNumbers, baseline: baselineNumbers, open });
     }
 
+    let watching: WatchResult | undefined;
+    if (options.watch) {
+      // Nothing else serves during this phase: the two api processes below have the cores to themselves.
+      await api.stop();
+      await baseline.stop();
+      watching = await watchPhase(data, pools.api, resync(pools.api), startApi, stack.accessToken);
+    }
+
     const sdk = await measureSdk();
     const cpu = cpus();
     const result: BenchResult = {
@@ -285,6 +381,7 @@ async function main(): Promise<void> {
       api: { startupMs: api.startupMs, idleRssBytes: apiIdle },
       baseline: { startupMs: baseline.startupMs, idleRssBytes: baselineIdle },
       sdk: { minifiedBytes: sdk.minified, gzipBytes: sdk.gzipped },
+      watching,
     };
     console.log(formatReport(result));
     const path = await writeResult(options.resultsDir, result);

@@ -58,6 +58,43 @@ t.test('options come from BENCH_* variables with defaults', async (t) => {
   t.throws(() => benchOptions({ BENCH_OPEN_RATE: '0' }, '/r'), /BENCH_OPEN_RATE/);
 });
 
+t.test(
+  'the cost-of-watching phase runs by default, one scenario, 20 s per side in 2 rounds, the prod sampling',
+  async (t) => {
+    t.match(benchOptions({}, '/r'), {
+      watch: true,
+      watchScenario: 'get-task',
+      watchDurationSeconds: 20,
+      watchRounds: 2,
+      watchSamplerRatio: 0.05,
+      watchFlushSeconds: 5,
+    });
+    t.match(
+      benchOptions(
+        {
+          BENCH_WATCH: '0',
+          BENCH_WATCH_SCENARIO: 'list-tasks',
+          BENCH_WATCH_DURATION: '40',
+          BENCH_WATCH_ROUNDS: '4',
+          BENCH_WATCH_SAMPLER_RATIO: '1',
+          BENCH_WATCH_FLUSH_SECONDS: '60',
+        },
+        '/r',
+      ),
+      {
+        watch: false,
+        watchScenario: 'list-tasks',
+        watchDurationSeconds: 40,
+        watchRounds: 4,
+        watchSamplerRatio: 1,
+        watchFlushSeconds: 60,
+      },
+    );
+    t.throws(() => benchOptions({ BENCH_WATCH_SAMPLER_RATIO: '0' }, '/r'), /BENCH_WATCH_SAMPLER_RATIO/);
+    t.throws(() => benchOptions({ BENCH_WATCH_ROUNDS: '0' }, '/r'), /BENCH_WATCH_ROUNDS/);
+  },
+);
+
 t.test('profile frames are grouped by package or own file', async (t) => {
   t.equal(originOf('file:///work/main/node_modules/@prisma/client/runtime/client.js'), '@prisma/client');
   t.equal(originOf('file:///work/main/node_modules/pg/lib/client.js'), 'pg');

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { apiPeakRss, formatReport, resultFileName, writeResult, type BenchResult } from '../src/report.ts';
 import type { LoadNumbers, OpenLoopNumbers } from '../src/stats.ts';
+import type { WatchResult } from '../src/watching.ts';
 
 const MB = 1024 * 1024;
 
@@ -77,6 +78,21 @@ const result: BenchResult = {
   sdk: { minifiedBytes: 8000, gzipBytes: 3100 },
 };
 
+const watchSide = { startupMs: 900, idleRssBytes: 110 * MB, totalRequests: 10_000, requestsPerSecond: 500 };
+const watching: WatchResult = {
+  scenario: 'get-task',
+  rounds: 2,
+  durationSeconds: 20,
+  samplerRatio: 0.05,
+  flushSeconds: 5,
+  off: { ...watchSide, cpuMsPerRequest: 1, latencyP99Ms: 90, peakRssBytes: 200 * MB, errors: 0, non2xx: 0 },
+  on: { ...watchSide, cpuMsPerRequest: 1.03, latencyP99Ms: 92, peakRssBytes: 205 * MB, errors: 0, non2xx: 0 },
+  received: {
+    emf: { documents: 8, invalidLines: 0, bytes: 9_000, metricNames: ['Requests'] },
+    otlp: { requests: 4, spans: 600, bytes: 90_000 },
+  },
+};
+
 t.test('the report shows every number with its verdict', async (t) => {
   const text = formatReport(result);
   t.match(text, '2 × Test CPU, Node v24.0.0 — load average 1.50 → 2.25');
@@ -101,6 +117,7 @@ t.test('the report shows every number with its verdict', async (t) => {
   t.match(text, 'api idle RSS: 160.0 MB (target ≤ 120): FAIL   baseline: 60.0 MB');
   t.match(text, 'api start-up to ready: 1200 ms (target ≤ 1000): FAIL   baseline: 300 ms');
   t.match(text, 'SDK runtime: 3100 B min+gzip (8000 B min; target ≤ 5120): PASS');
+  t.match(text, 'cost of watching skipped (BENCH_WATCH=0): FAIL');
 });
 
 t.test('the report passes what meets the targets and names a fixed rate and node flags', async (t) => {
@@ -109,8 +126,11 @@ t.test('the report passes what meets the targets and names a fixed rate and node
     settings: { ...result.settings, openRate: 300, apiNodeFlags: ['--cpu-prof'], apiNodeOptions: '' },
     scenarios: [result.scenarios[0]!],
     api: { startupMs: 1000, idleRssBytes: 120 * MB },
+    watching,
   };
   const text = formatReport(good);
+  t.match(text, /SDK runtime[^\n]*\n\ncost of watching \(get-task, closed loop/, 'after the targets of issue 17');
+  t.match(text, 'CPU per request on/off 1.030 (+3.0 %; target ≤ 1.05): PASS');
   t.match(text, 'then open loop at 300 req/s, the same rate for both');
   t.match(text, 'one worker, NODE_OPTIONS=(none), node flags --cpu-prof\n');
   t.match(text, 'api peak RSS under load: 200.0 MB (target ≤ 250): PASS');

@@ -1,0 +1,158 @@
+/**
+ * The cost of watching (issue 16, item 4): the api's CPU per request with its instrumentation
+ * off and on, in one run, judged against "adds at most 5 %". Pure helpers; the phase itself is
+ * in run.ts and the sinks in telemetry-sinks.ts.
+ */
+import type { EmfCounts, OtlpCounts } from './telemetry-sinks.ts';
+import { exactRatio, megabytes, TARGETS, type LoadNumbers } from './stats.ts';
+
+/** On/off CPU per request may be at most this (instrumentation adds at most 5 %). */
+export const WATCH_CPU_RATIO_TARGET = 1.05;
+
+/** The prod spec's trace sampling (templates/service: parentbased_traceidratio at this ratio). */
+export const WATCH_SAMPLER = 'parentbased_traceidratio';
+
+export interface WatchEndpoints {
+  /** `tcp://127.0.0.1:<port>` of the EMF sink. */
+  readonly emf: string;
+  /** `http://127.0.0.1:<port>` of the OTLP/HTTP sink. */
+  readonly otlp: string;
+}
+
+/**
+ * The api's environment for each side. Off: no exporter at all. On: as the service template
+ * sets it on an instance, with the sinks in place of the CloudWatch agent, except that metrics
+ * are flushed every `flushSeconds` (production: 60) so that a short run flushes at all; more
+ * flushes than production can only overstate the cost.
+ */
+export function instrumentationEnv(
+  side: 'off' | 'on',
+  endpoints: WatchEndpoints,
+  samplerRatio: number,
+  flushSeconds: number,
+): Record<string, string> {
+  if (side === 'off') return { METRICS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none' };
+  return {
+    METRICS_EXPORTER: 'emf-agent',
+    METRICS_EMF_ENDPOINT: endpoints.emf,
+    METRICS_FLUSH_SECONDS: String(flushSeconds),
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoints.otlp,
+    OTEL_TRACES_SAMPLER: WATCH_SAMPLER,
+    OTEL_TRACES_SAMPLER_ARG: String(samplerRatio),
+  };
+}
+
+/** One side (off or on) summed over its measured runs. */
+export interface WatchSide {
+  readonly startupMs: number;
+  readonly idleRssBytes: number;
+  readonly totalRequests: number;
+  readonly requestsPerSecond: number;
+  /** Total server CPU over every measured run ÷ total requests. */
+  readonly cpuMsPerRequest: number;
+  /** Highest p99 of the runs. */
+  readonly latencyP99Ms: number;
+  readonly peakRssBytes: number;
+  readonly errors: number;
+  readonly non2xx: number;
+}
+
+/** Sums a side's measured runs (alternating rounds) into one: CPU and requests add up, peaks take the max. */
+export function combineRuns(startupMs: number, idleRssBytes: number, runs: readonly LoadNumbers[]): WatchSide {
+  let totalRequests = 0;
+  let cpuMs = 0;
+  let requestsPerSecond = 0;
+  let latencyP99Ms = 0;
+  let peakRssBytes = 0;
+  let errors = 0;
+  let non2xx = 0;
+  for (const run of runs) {
+    totalRequests += run.totalRequests;
+    if (run.totalRequests > 0) cpuMs += run.cpuMsPerRequest * run.totalRequests;
+    requestsPerSecond += run.requestsPerSecond / runs.length;
+    latencyP99Ms = Math.max(latencyP99Ms, run.latencyP99Ms);
+    peakRssBytes = Math.max(peakRssBytes, run.peakRssBytes);
+    errors += run.errors;
+    non2xx += run.non2xx;
+  }
+  return {
+    startupMs,
+    idleRssBytes,
+    totalRequests,
+    requestsPerSecond,
+    cpuMsPerRequest: totalRequests > 0 ? cpuMs / totalRequests : Number.NaN,
+    latencyP99Ms,
+    peakRssBytes,
+    errors,
+    non2xx,
+  };
+}
+
+export interface WatchResult {
+  readonly scenario: string;
+  readonly rounds: number;
+  /** Measured seconds per side (split over the rounds). */
+  readonly durationSeconds: number;
+  readonly samplerRatio: number;
+  readonly flushSeconds: number;
+  readonly off: WatchSide;
+  readonly on: WatchSide;
+  /** What the sinks received from the "on" api, read after it stopped (a final flush included). */
+  readonly received: { readonly emf: EmfCounts; readonly otlp: OtlpCounts };
+}
+
+export interface WatchVerdict {
+  /** On CPU ms/request ÷ off CPU ms/request, unrounded; null when not measurable. */
+  readonly cpuRatio: number | null;
+  readonly cpuOk: boolean;
+  readonly startupOk: boolean;
+  readonly idleRssOk: boolean;
+  /** No socket errors, timeouts or non-2xx on either side. */
+  readonly errorsOk: boolean;
+}
+
+export function judgeWatching(result: WatchResult, target = WATCH_CPU_RATIO_TARGET): WatchVerdict {
+  // Judged unrounded, so 1.054 does not pass because it prints as 1.05.
+  const cpuRatio = exactRatio(result.on.cpuMsPerRequest, result.off.cpuMsPerRequest);
+  return {
+    cpuRatio,
+    cpuOk: cpuRatio !== null && cpuRatio <= target,
+    startupOk: result.on.startupMs <= TARGETS.startupMs,
+    idleRssOk: result.on.idleRssBytes <= TARGETS.idleRssBytes,
+    errorsOk: result.off.errors + result.off.non2xx + result.on.errors + result.on.non2xx === 0,
+  };
+}
+
+const fixed = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
+const signed = (value: number, digits: number): string =>
+  Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(digits)}` : '-';
+
+/** The report's "cost of watching" section. */
+export function formatWatching(result: WatchResult): string[] {
+  const judged = judgeWatching(result);
+  const { off, on, received } = result;
+  const side = (name: string, n: WatchSide): string =>
+    `  ${name.padEnd(4)} ${fixed(n.requestsPerSecond, 0).padStart(6)} req/s  p99 ${fixed(n.latencyP99Ms).padStart(6)} ms` +
+    `  ${fixed(n.cpuMsPerRequest, 3)} CPU ms/req  ${n.totalRequests} requests  ${n.errors} errors  ${n.non2xx} non-2xx` +
+    `  start-up ${fixed(n.startupMs, 0)} ms  idle RSS ${fixed(megabytes(n.idleRssBytes))} MB  peak ${fixed(megabytes(n.peakRssBytes))} MB`;
+  const percent = judged.cpuRatio === null ? '-' : signed((judged.cpuRatio - 1) * 100, 1);
+  const names = received.emf.metricNames;
+  return [
+    `cost of watching (${result.scenario}, closed loop, ${result.durationSeconds} s measured per side in ${result.rounds} alternating rounds):` +
+      ` instrumentation off (METRICS_EXPORTER=none, OTEL_TRACES_EXPORTER=none) vs on (EMF to a TCP sink, flushed every` +
+      ` ${result.flushSeconds} s; OTLP traces to an HTTP sink, ${WATCH_SAMPLER} ${result.samplerRatio})`,
+    side('off', off),
+    side('on', on),
+    `  CPU per request on/off ${judged.cpuRatio === null ? '-' : judged.cpuRatio.toFixed(3)} (${percent} %; target ≤ ${WATCH_CPU_RATIO_TARGET.toFixed(2)}): ${verdict(judged.cpuOk)}`,
+    `  start-up on ${fixed(on.startupMs, 0)} ms (${signed(on.startupMs - off.startupMs, 0)} ms vs off; target ≤ ${TARGETS.startupMs}): ${verdict(judged.startupOk)}`,
+    `  idle RSS on ${fixed(megabytes(on.idleRssBytes))} MB (${signed(megabytes(on.idleRssBytes) - megabytes(off.idleRssBytes), 1)} MB vs off; target ≤ ${megabytes(TARGETS.idleRssBytes)}): ${verdict(judged.idleRssOk)}`,
+    `  zero errors and non-2xx (both sides): ${verdict(judged.errorsOk)}`,
+    `  received from the api: ${received.emf.documents} EMF documents (${received.emf.invalidLines} invalid lines, ${received.emf.bytes} B` +
+      `${names.length > 0 ? `; metrics ${names.join(', ')}` : ''}), ${received.otlp.requests} OTLP trace exports with ${received.otlp.spans} spans (${received.otlp.bytes} B)` +
+      (received.emf.documents === 0 && received.otlp.requests === 0
+        ? ' — nothing received: this api build ignores the instrumentation variables, so "on" measured nothing extra'
+        : ''),
+  ];
+}
