@@ -76,7 +76,7 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     watch: env.BENCH_WATCH?.trim() !== '0',
     watchScenario: env.BENCH_WATCH_SCENARIO?.trim() || 'get-task',
     watchDurationSeconds: positive(env, 'BENCH_WATCH_DURATION', 20),
-    watchRounds: positive(env, 'BENCH_WATCH_ROUNDS', 2),
+    watchRounds: positive(env, 'BENCH_WATCH_ROUNDS', 4),
     watchSamplerRatio: fraction(env, 'BENCH_WATCH_SAMPLER_RATIO', 0.05),
     watchFlushSeconds: positive(env, 'BENCH_WATCH_FLUSH_SECONDS', 5),
   };

@@ -59,13 +59,13 @@ t.test('options come from BENCH_* variables with defaults', async (t) => {
 });
 
 t.test(
-  'the cost-of-watching phase runs by default, one scenario, 20 s per side in 2 rounds, the prod sampling',
+  'the cost-of-watching phase runs by default, one scenario, 20 s per side in 4 rounds, the prod sampling',
   async (t) => {
     t.match(benchOptions({}, '/r'), {
       watch: true,
       watchScenario: 'get-task',
       watchDurationSeconds: 20,
-      watchRounds: 2,
+      watchRounds: 4,
       watchSamplerRatio: 0.05,
       watchFlushSeconds: 5,
     });
@@ -75,7 +75,7 @@ t.test(
           BENCH_WATCH: '0',
           BENCH_WATCH_SCENARIO: 'list-tasks',
           BENCH_WATCH_DURATION: '40',
-          BENCH_WATCH_ROUNDS: '4',
+          BENCH_WATCH_ROUNDS: '6',
           BENCH_WATCH_SAMPLER_RATIO: '1',
           BENCH_WATCH_FLUSH_SECONDS: '60',
         },
@@ -85,7 +85,7 @@ t.test(
         watch: false,
         watchScenario: 'list-tasks',
         watchDurationSeconds: 40,
-        watchRounds: 4,
+        watchRounds: 6,
         watchSamplerRatio: 1,
         watchFlushSeconds: 60,
       },
