@@ -19,6 +19,7 @@ import { securityPlugin } from './plugins/security.ts';
 import { servicesPlugin } from './plugins/services.ts';
 import { v1Routes } from './routes/v1.ts';
 import { SHARED_SCHEMAS } from './schemas/shared.ts';
+import { tracingPlugin } from './tracing/plugin.ts';
 
 export interface BuildAppOptions {
   readonly config: AppConfig;
@@ -42,6 +43,8 @@ export interface BuildAppOptions {
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options;
   const app = Fastify(fastifyOptions(config, options.logger));
+  // First, so the request span wraps every hook and route registered after it.
+  await app.register(tracingPlugin);
 
   await app.register(jsonBodiesPlugin);
 

@@ -18,6 +18,8 @@ import { connectionUrl, type CredentialsProvider } from './db/credentials.ts';
 import { migrateDeploy } from './db/migrations.ts';
 import { credentialsFromConfig } from './db/secrets.ts';
 import { describeTlsFailure } from './db/tls.ts';
+import { startTracing } from './tracing/start-tracing.ts';
+import type { StartedTracing } from './tracing/tracing-sdk.ts';
 
 function stopOnConfigError(error: unknown): never {
   if (error instanceof ConfigError) {
@@ -57,8 +59,13 @@ async function main(): Promise<void> {
   const drain = cluster.isWorker ? drainRequests() : undefined;
   let config: ServerConfig;
   let credentials: CredentialsProvider;
+  let tracing: StartedTracing | undefined;
   try {
     config = loadServerConfig();
+    // In each serving process (every worker, or the only process), before the secret is read and the
+    // app is built, which registers the request span plugin then (tracing/plugin.ts). A cluster
+    // primary serves nothing and traces nothing. Off (the default), nothing is loaded.
+    if (cluster.isWorker || config.workers <= 1) tracing = await startTracing(process.env);
     credentials = credentialsFromConfig(config);
     // A secret that is missing, unreadable or malformed stops start-up here, named (never echoed).
     await credentials.current();
@@ -134,6 +141,8 @@ async function main(): Promise<void> {
         // Stops accepting, answers 503 on kept-alive sockets, closes idle ones
         // (forceCloseConnections: 'idle'), waits for in-flight requests, then closes the pool.
         await app.close();
+        // Buffered spans are sent before exiting; a failure here is the collector's, not ours.
+        await tracing?.shutdown().catch((error: unknown) => app.log.warn({ err: error }, 'could not flush traces'));
         app.log.info('shut down cleanly');
         process.exit(0);
       } catch (error) {

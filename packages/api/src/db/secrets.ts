@@ -137,13 +137,34 @@ export function secretsManagerCredentials(options: SecretsManagerCredentialsOpti
       region: options.region ?? (await regionFromInstanceMetadata(options.instanceMetadata)),
       maxAttempts: 3,
     });
-    let secretString: string | undefined;
-    try {
-      const output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-      secretString = output.SecretString;
-    } catch (error) {
-      throw describeReadFailure(secretId, error);
-    }
+    const sdkClient = client;
+    // A CLIENT span named and attributed as OpenTelemetry's AWS SDK semantic conventions say
+    // (https://opentelemetry.io/docs/specs/semconv/cloud-providers/aws-sdk/): the AWS SDK
+    // instrumentation patches modules, which the ESM entry and the bundle do not allow
+    // (tracing/tracing-sdk.ts). Without a tracer provider the span is a no-op.
+    const { SpanKind, SpanStatusCode, trace } = await import('@opentelemetry/api');
+    const secretString = await trace.getTracer('taskboard-api').startActiveSpan(
+      'SecretsManager.GetSecretValue',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'rpc.system': 'aws-api',
+          'rpc.service': 'SecretsManager',
+          'rpc.method': 'GetSecretValue',
+          'cloud.region': await sdkClient.config.region(),
+        },
+      },
+      async (span) => {
+        try {
+          return (await sdkClient.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as { name?: string }).name ?? 'Error' });
+          throw describeReadFailure(secretId, error);
+        } finally {
+          span.end();
+        }
+      },
+    );
     return parseRdsSecret(secretId, secretString);
   });
 }

@@ -11,8 +11,10 @@ export interface OneLinePerRequestOptions {
 /**
  * One log line per request, written when it completes, carrying the request (method, url,
  * request id), who made it (`sub` of the verified token, absent when none verified), the caller's
- * own `x-request-id` if any, and the outcome. Fastify's default writes two lines, each through
- * redaction, which the benchmark profile showed as a visible share of a request's CPU.
+ * own `x-request-id` if any, and the outcome; a traced request's logger also carries `trace_id` and
+ * `span_id` (tracing/plugin.ts), so this line and every other line of the request have them.
+ * Fastify's default writes two lines, each through redaction, which the benchmark profile showed
+ * as a visible share of a request's CPU.
  */
 export class OneLinePerRequest extends LogController {
   private readonly recordClientRequestId: boolean;

@@ -1,0 +1,117 @@
+/**
+ * The OpenTelemetry SDK, loaded (dynamic import from start-tracing.ts) only when tracing is on, so
+ * a process with OTEL_TRACES_EXPORTER unset or `none` never loads a provider, an exporter or an
+ * instrumentation.
+ *
+ * Every instrumentation here works without patching modules at load time, which matters twice:
+ * the api runs as ESM (.ts through type stripping), where require hooks see nothing, and in
+ * production it is one esbuild bundle (scripts/bundle.ts), where pg, Fastify and the AWS SDK are
+ * no longer separate modules a hook could patch. So no `--import` loader hook is needed:
+ * - requests: @fastify/otel, registered as a plugin by the app itself (plugin.ts), one SERVER span
+ *   per request continuing an incoming W3C `traceparent`/`tracestate`;
+ * - SQL: @prisma/instrumentation, which sets a global tracing helper the Prisma client calls; the
+ *   client (Prisma 7, @prisma/adapter-pg) then emits one `prisma:engine:db_query` CLIENT span per
+ *   statement with `db.query.text`. (@opentelemetry/instrumentation-pg would patch the CJS `pg`
+ *   module, which neither the ESM entry nor the bundle lets it do.)
+ * - fetch (JWKS, Cognito GetUser, instance metadata): @opentelemetry/instrumentation-undici, which
+ *   listens on Node's `undici:*` diagnostics channels;
+ * - Secrets Manager: a span around GetSecretValue in db/secrets.ts through @opentelemetry/api.
+ */
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+  type Sampler,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { PrismaInstrumentation } from '@prisma/instrumentation';
+import type { FastifyPluginCallback } from 'fastify';
+import { rememberTraceIds } from './trace-fields.ts';
+import type { SamplerName, TracingConfig } from './tracing-config.ts';
+
+export interface TracingSdkOptions {
+  /** Replaces the configured exporter, synchronously exported (tests: an InMemorySpanExporter). */
+  readonly exporter?: SpanExporter;
+}
+
+export interface StartedTracing {
+  /** The @fastify/otel plugin the app registers first (plugin.ts). */
+  readonly fastifyPlugin: FastifyPluginCallback;
+  /** Exports what is buffered; the server calls it after the app closed. */
+  readonly shutdown: () => Promise<void>;
+}
+
+/** The sampler OTEL_TRACES_SAMPLER names, as the SDK specification defines each. */
+export function samplerFor(name: SamplerName, ratio: number): Sampler {
+  switch (name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratio);
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+  }
+}
+
+async function spanProcessor(config: TracingConfig, options: TracingSdkOptions): Promise<SpanProcessor> {
+  if (options.exporter !== undefined) return new SimpleSpanProcessor({ exporter: options.exporter });
+  if (config.exporter === 'console') return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
+  // Only this exporter pulls in the OTLP transformer and its protobuf code: loaded when chosen.
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+  return new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: config.otlpTracesUrl }) });
+}
+
+/** Sets the global tracer provider, context manager and propagator, and turns the instrumentations on. */
+export async function startTracingSdk(config: TracingConfig, options: TracingSdkOptions = {}): Promise<StartedTracing> {
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': config.serviceName }),
+    sampler: samplerFor(config.sampler, config.samplerRatio),
+    spanProcessors: [await spanProcessor(config, options)],
+  });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+  trace.setGlobalTracerProvider(provider);
+
+  // Each instrumentation enables itself when constructed, on the global provider set above.
+  const fastify = new FastifyOtelInstrumentation({
+    // One span per request: a span per hook and handler would cost more than it tells.
+    instrumentHooks: false,
+    instrumentHandler: false,
+    requestHook: (span, request) => rememberTraceIds(request, span.spanContext()),
+  });
+  fastify.setTracerProvider(provider);
+  const undici = new UndiciInstrumentation();
+  undici.setTracerProvider(provider);
+  // Serialisation spans say nothing an operation's span does not.
+  const prisma = new PrismaInstrumentation({ ignoreSpanTypes: ['prisma:client:serialize'] });
+  prisma.setTracerProvider(provider);
+
+  return {
+    fastifyPlugin: fastify.plugin(),
+    shutdown: async () => {
+      undici.disable();
+      prisma.disable();
+      await provider.shutdown();
+    },
+  };
+}
