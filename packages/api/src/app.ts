@@ -12,6 +12,7 @@ import { errorsPlugin } from './plugins/errors.ts';
 import { healthPlugin, type HealthOptions } from './plugins/health.ts';
 import { idempotencySweepPlugin } from './plugins/idempotency-sweep.ts';
 import { jsonBodiesPlugin } from './plugins/json-bodies.ts';
+import { metricsPlugin } from './plugins/metrics.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { overloadPlugin } from './plugins/overload.ts';
 import { rateLimitsPlugin } from './plugins/rate-limits.ts';
@@ -59,6 +60,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   await app.register(errorsPlugin);
+  await app.register(metricsPlugin, { metrics: config.metrics });
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(securityPlugin, { corsOrigins: config.corsOrigins, allowLoopback: config.corsAllowLoopback });
   await app.register(openapiPlugin, { ui: config.docs });

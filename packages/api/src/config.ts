@@ -50,6 +50,20 @@ export interface RateLimitConfig {
   readonly anonymousMax?: number;
 }
 
+export type MetricsExporterName = 'emf-agent' | 'stdout' | 'none';
+
+/** Application metrics (src/plugins/metrics.ts): aggregated in-process, flushed as EMF documents. */
+export interface MetricsConfig {
+  /** METRICS_EXPORTER: the CloudWatch agent's EMF listener, stdout, or off. */
+  readonly exporter: MetricsExporterName;
+  /** METRICS_EMF_ENDPOINT: `tcp://host:port` of the agent's EMF listener. @default tcp://127.0.0.1:25888 */
+  readonly emfEndpoint: URL;
+  /** METRICS_FLUSH_SECONDS: how often the aggregates are sent. @default 60 */
+  readonly flushSeconds: number;
+  /** OTEL_SERVICE_NAME: the value of the `Service` dimension. @default taskboard-api */
+  readonly serviceName: string;
+}
+
 /**
  * Which proxies may tell the api the client's address in X-Forwarded-For (Fastify's trustProxy):
  * a number of hops, or the addresses/CIDRs of the proxies. Never "trust everyone", which would let
@@ -101,6 +115,8 @@ export interface AppConfig {
    * before routing, so `/live/v1/me` and `/v1/me` reach the same route. @default none
    */
   readonly stagePrefix?: string;
+  /** @default no metrics (tests, tools); loadAppConfig always sets it */
+  readonly metrics?: MetricsConfig;
 }
 
 export interface ServerConfig extends AppConfig {
@@ -276,6 +292,46 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     docs: boolean(env, 'DOCS_ENABLED', env.NODE_ENV !== 'production'),
     trustRequestId: boolean(env, 'TRUST_REQUEST_ID', true),
     stagePrefix: stagePrefix(env),
+    metrics: metricsConfig(env),
+  };
+}
+
+const METRICS_EXPORTERS: readonly MetricsExporterName[] = ['emf-agent', 'stdout', 'none'];
+
+/**
+ * METRICS_EXPORTER defaults to `none` under NODE_ENV=test and to `stdout` otherwise, so `npm start`
+ * shows them; the service template sets `emf-agent`.
+ */
+function metricsConfig(env: Env): MetricsConfig {
+  const exporter = optional(env, 'METRICS_EXPORTER') ?? (env.NODE_ENV === 'test' ? 'none' : 'stdout');
+  if (!(METRICS_EXPORTERS as readonly string[]).includes(exporter)) {
+    throw new ConfigError(`METRICS_EXPORTER must be one of ${METRICS_EXPORTERS.join(', ')}, got "${exporter}"`);
+  }
+  const rawEndpoint = optional(env, 'METRICS_EMF_ENDPOINT') ?? 'tcp://127.0.0.1:25888';
+  let emfEndpoint: URL | undefined;
+  try {
+    emfEndpoint = new URL(rawEndpoint);
+  } catch {
+    emfEndpoint = undefined;
+  }
+  if (
+    emfEndpoint?.protocol !== 'tcp:' ||
+    !emfEndpoint.hostname ||
+    !emfEndpoint.port ||
+    !['', '/'].includes(emfEndpoint.pathname)
+  ) {
+    throw new ConfigError(`METRICS_EMF_ENDPOINT must be tcp://host:port, got "${rawEndpoint}"`);
+  }
+  const serviceName = optional(env, 'OTEL_SERVICE_NAME') ?? 'taskboard-api';
+  // A dimension value: CloudWatch allows up to 1024 characters; keep it to a readable name.
+  if (!/^[A-Za-z0-9._/:-]{1,255}$/.test(serviceName)) {
+    throw new ConfigError(`OTEL_SERVICE_NAME must be 1-255 letters, digits or ._-/:, got "${serviceName}"`);
+  }
+  return {
+    exporter: exporter as MetricsExporterName,
+    emfEndpoint,
+    flushSeconds: integer(env, 'METRICS_FLUSH_SECONDS', 60, 1, 3_600),
+    serviceName,
   };
 }
 

@@ -32,6 +32,8 @@ export class CredentialPool extends pg.Pool {
   readonly credentials: CredentialsProvider;
   /** How many times a rejected password made us re-read the credentials. */
   authRefreshes = 0;
+  /** Told how long each connect() waited for its connection, in ms (the metrics' DbPoolWaitTime). */
+  onWait: ((ms: number) => void) | undefined;
   readonly #settings: CredentialPoolOptions;
 
   constructor(settings: CredentialPoolOptions) {
@@ -75,7 +77,15 @@ export class CredentialPool extends pg.Pool {
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    const started = performance.now();
     const connected = this.#connectWithFreshCredentials();
+    if (this.onWait !== undefined) {
+      const onWait = this.onWait;
+      connected.then(
+        () => onWait(performance.now() - started),
+        () => undefined,
+      );
+    }
     if (!callback) return connected;
     connected.then(
       (client) => callback(undefined, client, (release?: unknown) => client.release(release as Error | undefined)),

@@ -143,6 +143,7 @@ export const authPlugin = fp(
         // passes its errors through unchanged); anything else is the JWT library's own error.
         const rejection = error instanceof TokenRejected ? error : rejectionFromJwtError(error);
         request.log.info({ reason: rejection.reason }, 'authentication failed');
+        app.metrics.authFailure(rejection.reason);
         throw rejection;
       }
     });
@@ -164,5 +165,5 @@ export const authPlugin = fp(
       return checkClaims(claims, auth, Math.floor(now / 1000));
     }
   },
-  { name: 'auth' },
+  { name: 'auth', dependencies: ['metrics'] },
 );

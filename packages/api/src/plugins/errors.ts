@@ -7,6 +7,13 @@ import { pathOf } from '../http/request-path.ts';
 import { fieldErrors, MAX_FIELD_ERRORS } from './validation.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The `type` of the problem this reply answered with, or null (read by the metrics plugin). */
+    problemType: string | null;
+  }
+}
+
 /** Maps Fastify's own error codes for bad input to problems (never a 5xx for bad input). */
 function fromFastifyError(error: FastifyError): HttpProblem | undefined {
   switch (error.code) {
@@ -33,6 +40,7 @@ function fromFastifyError(error: FastifyError): HttpProblem | undefined {
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: HttpProblem): FastifyReply {
   const body = problem.toBody(request.id, pathOf(request));
+  reply.problemType = body.type;
   if (problem.status === 401) {
     reply.header('www-authenticate', 'Bearer error="invalid_token"');
   }
@@ -47,6 +55,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
  */
 export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
+    app.decorateReply('problemType', null);
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof HttpProblem) return sendProblem(request, reply, error);
       if (error.validation) {

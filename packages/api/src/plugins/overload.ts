@@ -31,6 +31,7 @@ export const overloadPlugin = fp(
     const shed = (request: FastifyRequest, _reply: unknown, type: string, value: number | undefined) => {
       if (request.url.startsWith('/health/')) return undefined;
       request.log.warn({ type, value }, 'overloaded: shedding request');
+      app.metrics.requestShed();
       return new HttpProblem('unavailable', 'The server is overloaded; try again shortly', {
         headers: { 'retry-after': retryAfter },
       });
@@ -46,5 +47,5 @@ export const overloadPlugin = fp(
     });
     app.decorate('overloaded', () => app.isUnderPressure());
   },
-  { name: 'overload', dependencies: ['errors'] },
+  { name: 'overload', dependencies: ['errors', 'metrics'] },
 );

@@ -52,6 +52,7 @@ export const rateLimitsPlugin = fp(
     function reject(request: FastifyRequest, state: LimitState, detail: string): HttpProblem {
       // This request's own child logger only: no per-request line for a rejected request.
       request.log.level = 'silent';
+      app.metrics.rateLimited();
       return new HttpProblem('rateLimited', detail, {
         headers: {
           'retry-after': String(Math.max(1, state.ttlInSeconds)),
