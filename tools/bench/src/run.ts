@@ -23,7 +23,7 @@ import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { startStack } from './stack.ts';
 import { openLoopRate, type Kind, type LoadNumbers } from './stats.ts';
 import { startEmfSink, startOtlpSink } from './telemetry-sinks.ts';
-import { combineRuns, instrumentationEnv, type WatchResult } from './watching.ts';
+import { combineRuns, instrumentationEnv, roundCpuRatios, type WatchResult } from './watching.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const API_DIR = join(ROOT, 'packages/api');
@@ -195,6 +195,7 @@ async function watchPhase(
       flushSeconds: options.watchFlushSeconds,
       off: combineRuns(off.server.startupMs, offIdle, runs.off),
       on: combineRuns(on.server.startupMs, onIdle, runs.on),
+      roundCpuRatios: roundCpuRatios(runs.off, runs.on),
       received: { emf: emf.counts(), otlp: otlp.counts() },
     };
   } finally {

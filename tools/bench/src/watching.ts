@@ -89,6 +89,11 @@ export function combineRuns(startupMs: number, idleRssBytes: number, runs: reado
   };
 }
 
+/** On/off CPU per request of each round (null where one side served nothing): how noisy the machine was. */
+export function roundCpuRatios(off: readonly LoadNumbers[], on: readonly LoadNumbers[]): (number | null)[] {
+  return off.map((run, index) => exactRatio(on[index]?.cpuMsPerRequest ?? Number.NaN, run.cpuMsPerRequest));
+}
+
 export interface WatchResult {
   readonly scenario: string;
   readonly rounds: number;
@@ -98,6 +103,8 @@ export interface WatchResult {
   readonly flushSeconds: number;
   readonly off: WatchSide;
   readonly on: WatchSide;
+  /** On/off CPU per request round by round; their spread is the measurement's noise. */
+  readonly roundCpuRatios: readonly (number | null)[];
   /** What the sinks received from the "on" api, read after it stopped (a final flush included). */
   readonly received: { readonly emf: EmfCounts; readonly otlp: OtlpCounts };
 }
@@ -145,7 +152,8 @@ export function formatWatching(result: WatchResult): string[] {
       ` ${result.flushSeconds} s; OTLP traces to an HTTP sink, ${WATCH_SAMPLER} ${result.samplerRatio})`,
     side('off', off),
     side('on', on),
-    `  CPU per request on/off ${judged.cpuRatio === null ? '-' : judged.cpuRatio.toFixed(3)} (${percent} %; target ≤ ${WATCH_CPU_RATIO_TARGET.toFixed(2)}): ${verdict(judged.cpuOk)}`,
+    `  CPU per request on/off ${judged.cpuRatio === null ? '-' : judged.cpuRatio.toFixed(3)} (${percent} %; target ≤ ${WATCH_CPU_RATIO_TARGET.toFixed(2)}): ${verdict(judged.cpuOk)}` +
+      `   by round: ${result.roundCpuRatios.map((value) => (value === null ? '-' : value.toFixed(2))).join(', ')}`,
     `  start-up on ${fixed(on.startupMs, 0)} ms (${signed(on.startupMs - off.startupMs, 0)} ms vs off; target ≤ ${TARGETS.startupMs}): ${verdict(judged.startupOk)}`,
     `  idle RSS on ${fixed(megabytes(on.idleRssBytes))} MB (${signed(megabytes(on.idleRssBytes) - megabytes(off.idleRssBytes), 1)} MB vs off; target ≤ ${megabytes(TARGETS.idleRssBytes)}): ${verdict(judged.idleRssOk)}`,
     `  zero errors and non-2xx (both sides): ${verdict(judged.errorsOk)}`,

@@ -87,6 +87,7 @@ const watching: WatchResult = {
   flushSeconds: 5,
   off: { ...watchSide, cpuMsPerRequest: 1, latencyP99Ms: 90, peakRssBytes: 200 * MB, errors: 0, non2xx: 0 },
   on: { ...watchSide, cpuMsPerRequest: 1.03, latencyP99Ms: 92, peakRssBytes: 205 * MB, errors: 0, non2xx: 0 },
+  roundCpuRatios: [1.01, 1.05],
   received: {
     emf: { documents: 8, invalidLines: 0, bytes: 9_000, metricNames: ['Requests'] },
     otlp: { requests: 4, spans: 600, bytes: 90_000 },

@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { LoadNumbers } from '../src/stats.ts';
 import {
+  roundCpuRatios,
   combineRuns,
   formatWatching,
   instrumentationEnv,
@@ -50,6 +51,7 @@ const watch = (off: WatchSide, on: WatchSide, overrides: Partial<WatchResult> = 
   flushSeconds: 5,
   off,
   on,
+  roundCpuRatios: [1.02, 1.08, null],
   received,
   ...overrides,
 });
@@ -89,6 +91,15 @@ t.test('rounds combine into total CPU over total requests, peaks and errors acro
   t.ok(Number.isNaN(combineRuns(1, 1, []).cpuMsPerRequest));
 });
 
+t.test('each round pairs the off and on runs of that round', async (t) => {
+  t.same(roundCpuRatios([run(1, 1.0), run(1, 2.0), run(0, Number.NaN)], [run(1, 1.1), run(1, 2.0), run(1, 1)]), [
+    1.1,
+    1,
+    null,
+  ]);
+  t.same(roundCpuRatios([run(1, 1.0)], []), [null], 'a missing on run');
+});
+
 t.test('instrumentation may add at most 5 % CPU per request, judged unrounded', async (t) => {
   t.equal(WATCH_CPU_RATIO_TARGET, 1.05);
   t.match(judgeWatching(watch(side(1.0), side(1.05))), {
@@ -118,7 +129,7 @@ t.test('the report section shows both sides, the ratio with its verdict and what
     text,
     /\n {2}off {2}\s+500 req\/s {2}p99\s+90\.0 ms {2}1\.200 CPU ms\/req {2}10000 requests {2}0 errors {2}0 non-2xx {2}start-up 900 ms {2}idle RSS 110\.0 MB {2}peak 200\.0 MB/,
   );
-  t.match(text, 'CPU per request on/off 1.050 (+5.0 %; target ≤ 1.05): PASS');
+  t.match(text, 'CPU per request on/off 1.050 (+5.0 %; target ≤ 1.05): PASS   by round: 1.02, 1.08, -\n');
   t.match(text, 'start-up on 1100 ms (+200 ms vs off; target ≤ 1000): FAIL');
   t.match(text, 'idle RSS on 125.0 MB (+15.0 MB vs off; target ≤ 120): FAIL');
   t.match(text, 'zero errors and non-2xx (both sides): PASS');
