@@ -133,6 +133,10 @@ t.test('on', async (t) => {
     t.equal(server.attributes['http.route'], '/v1/me');
     t.equal(server.attributes['http.response.status_code'], 200);
     t.equal(server.resource.attributes['service.name'], 'taskboard-test');
+    t.notOk(
+      spans.some((span) => 'hook.name' in span.attributes),
+      'one span for the request, none per Fastify hook or handler',
+    );
 
     // Every other span of the trace descends from the server span.
     const byId = new Map(spans.map((span) => [span.spanContext().spanId, span]));
