@@ -26,6 +26,8 @@ const API: ApiConfiguration = {
   logLevel: 'info',
   deregistrationDelaySeconds: 30,
   cloudWatchAgentConfigParameter: 'AmazonCloudWatch-x',
+  serviceName: 'taskboard-api-test',
+  traceSampleRatio: 0.05,
 };
 
 function bareStack(): { stack: Stack; vpc: ec2.IVpc } {

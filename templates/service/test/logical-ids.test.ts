@@ -41,6 +41,20 @@ const DEPLOYED_LOGICAL_IDS: Readonly<Record<string, string>> = {
   InstancesScheduledActionweekdaymorningCE259D16: 'AWS::AutoScaling::ScheduledAction',
   InstancesScheduledActionweekdayevening50869C35: 'AWS::AutoScaling::ScheduledAction',
   RequestCountTargetA84737BA: 'AWS::AutoScaling::ScalingPolicy',
+  // Issue 16 (schema 1.1): SLO alarms (with slo_alarms_enabled) and the dashboard.
+  SloAlarmsAvailabilityFastLongFCBF50F8: 'AWS::CloudWatch::Alarm',
+  SloAlarmsAvailabilityFastShortD85F677D: 'AWS::CloudWatch::Alarm',
+  SloAlarmsAvailabilityFastBurn3835D72F: 'AWS::CloudWatch::CompositeAlarm',
+  SloAlarmsAvailabilitySlowLong0193CE52: 'AWS::CloudWatch::Alarm',
+  SloAlarmsAvailabilitySlowShort53F3C117: 'AWS::CloudWatch::Alarm',
+  SloAlarmsAvailabilitySlowBurn313F7C81: 'AWS::CloudWatch::CompositeAlarm',
+  SloAlarmsLatencyFastLong5283B466: 'AWS::CloudWatch::Alarm',
+  SloAlarmsLatencyFastShortD2A8A5DF: 'AWS::CloudWatch::Alarm',
+  SloAlarmsLatencyFastBurnA8C103B9: 'AWS::CloudWatch::CompositeAlarm',
+  SloAlarmsLatencySlowLong14DCE33E: 'AWS::CloudWatch::Alarm',
+  SloAlarmsLatencySlowShortD3C0022F: 'AWS::CloudWatch::Alarm',
+  SloAlarmsLatencySlowBurnFC5191A9: 'AWS::CloudWatch::CompositeAlarm',
+  Dashboard9E4231ED: 'AWS::CloudWatch::Dashboard',
 };
 
 function synthesize(spec: 'dev' | 'prod', awaitingMigrations: boolean): CloudFormationTemplate {

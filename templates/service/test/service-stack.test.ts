@@ -372,3 +372,191 @@ t.test('every cdk-nag acknowledgement carries a reason', async (t) => {
   }
   t.equal(count, 3, "the instance role's two managed policies and the migration runner's one");
 });
+
+/** A CloudFormation string built with Fn::Join, with every token written as `<token>`. */
+function joined(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) return '<token>';
+  return join[1].map((part) => (typeof part === 'string' ? part : '<token>')).join(join[0]);
+}
+
+// The agent receives the api's metrics as EMF on its default TCP/UDP port 25888
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Generation_CloudWatch_Agent.html)
+// and its spans over OTLP/HTTP, an `otlp` section under `traces.traces_collected` going to X-Ray
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-OpenTelemetry-metrics.html).
+t.test('the agent listens for EMF and OTLP traces where user data points the api', async (t) => {
+  const [, parameter] = resourcesOfType(prod.json, 'AWS::SSM::Parameter')[0]!;
+  const config = JSON.parse(joined(parameter.Value)) as {
+    logs: { metrics_collected: { emf: object } };
+    traces: { traces_collected: { otlp: { http_endpoint: string } } };
+  };
+  t.same(config.logs.metrics_collected.emf, {}, 'EMF listener with its defaults (TCP and UDP 25888)');
+  t.equal(config.traces.traces_collected.otlp.http_endpoint, '127.0.0.1:4318');
+  const userData = userDataOf(prod);
+  for (const line of [
+    'METRICS_EXPORTER="emf-agent"',
+    'METRICS_EMF_ENDPOINT="tcp://127.0.0.1:25888"',
+    'OTEL_SERVICE_NAME="taskboard-api-prod"',
+    'OTEL_TRACES_EXPORTER="otlp"',
+    `OTEL_EXPORTER_OTLP_ENDPOINT="http://${config.traces.traces_collected.otlp.http_endpoint}"`,
+    'OTEL_TRACES_SAMPLER="parentbased_traceidratio"',
+    'OTEL_TRACES_SAMPLER_ARG="0.05"',
+  ]) {
+    t.match(userData, line);
+  }
+  t.match(userDataOf(dev), 'OTEL_TRACES_SAMPLER_ARG="1"', 'the ratio comes from the spec');
+  t.match(userDataOf(dev), 'OTEL_SERVICE_NAME="taskboard-api-dev"');
+});
+
+t.test('one dashboard per environment over the Taskboard namespace, by Service', async (t) => {
+  for (const [synthesized, service] of [
+    [dev, 'taskboard-api-dev'],
+    [prod, 'taskboard-api-prod'],
+  ] as const) {
+    const dashboards = resourcesOfType(synthesized.json, 'AWS::CloudWatch::Dashboard');
+    t.equal(dashboards.length, 1);
+    t.equal(dashboards[0]![1].DashboardName, service);
+    const body = joined(dashboards[0]![1].DashboardBody);
+    for (const name of [
+      'Requests',
+      'Errors4xx',
+      'Errors5xx',
+      'DbPoolInUse',
+      'DbPoolWaiting',
+      'DbPoolWaitTime',
+      'EventLoopDelayP99',
+      'EventLoopUtilization',
+      'RequestsShed',
+      'RateLimited',
+      'JwksFetches',
+    ]) {
+      t.match(body, `["Taskboard","${name}","Service","${service}"`, `${service}: ${name}`);
+    }
+    // Per operation, problem type and reason: one series per dimension value (SEARCH).
+    for (const [metric, dimension, stat] of [
+      ['Latency', 'Operation', 'p50'],
+      ['Latency', 'Operation', 'p90'],
+      ['Latency', 'Operation', 'p99'],
+      ['Requests', 'Operation', 'Sum'],
+      ['Problems', 'ProblemType', 'Sum'],
+      ['AuthFailures', 'Reason', 'Sum'],
+    ]) {
+      t.match(
+        body,
+        `SEARCH('{Taskboard,Service,${dimension}} MetricName=\\"${metric}\\" Service=\\"${service}\\"', '${stat}', 60)`,
+      );
+    }
+    t.match(body, '"AWS/AutoScaling","GroupInServiceInstances","AutoScalingGroupName","<token>"');
+    t.match(body, '"AWS/ApplicationELB","HealthyHostCount"');
+    t.match(body, 'aws autoscaling describe-instance-refreshes --auto-scaling-group-name <token>');
+  }
+});
+
+t.test('SLO alarms: burn rates from the spec, multiwindow, notifying the topic', async (t) => {
+  t.equal(resourcesOfType(dev.json, 'AWS::CloudWatch::CompositeAlarm').length, 0, 'dev turns them off');
+  const topic = { Ref: 'LifecycleNotificationsF4233E16' };
+  const composites = resourcesOfType(prod.json, 'AWS::CloudWatch::CompositeAlarm');
+  t.same(composites.map(([, alarm]) => alarm.AlarmName).sort(), [
+    'taskboard-api-prod-slo-availability-fast-burn',
+    'taskboard-api-prod-slo-availability-slow-burn',
+    'taskboard-api-prod-slo-latency-fast-burn',
+    'taskboard-api-prod-slo-latency-slow-burn',
+  ]);
+  for (const [, alarm] of composites) {
+    t.same(alarm.AlarmActions, [topic]);
+    t.same(alarm.OKActions, [topic]);
+    t.match(joined(alarm.AlarmRule), /^\(ALARM\("<token>"\) AND ALARM\("<token>"\)\)$/);
+  }
+  // prod.yaml: 99.9 % -> a budget of 0.001; 1000 ms at p99 -> PR(:1000), a budget of 1 %.
+  const windows = resourcesOfType(prod.json, 'AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith('SloAlarms'));
+  const summary = windows
+    .map(([, alarm]) => {
+      const metrics = alarm.Metrics as { Expression?: string; MetricStat?: { Period: number; Stat: string } }[];
+      return [
+        alarm.AlarmName,
+        alarm.Threshold,
+        metrics.find((m) => m.Expression)!.Expression,
+        metrics
+          .filter((m) => m.MetricStat)
+          .map((m) => `${m.MetricStat!.Stat}/${m.MetricStat!.Period}`)
+          .join(','),
+        alarm.AlarmActions ?? 'no actions',
+      ];
+    })
+    .sort();
+  const availability = '(FILL(errors, 0) / requests) / 0.001';
+  const latency = '(100 - within) / 1';
+  t.same(summary, [
+    ['taskboard-api-prod-slo-availability-fast-burn-1h', 14.4, availability, 'Sum/3600,Sum/3600', 'no actions'],
+    ['taskboard-api-prod-slo-availability-fast-burn-5m', 14.4, availability, 'Sum/300,Sum/300', 'no actions'],
+    ['taskboard-api-prod-slo-availability-slow-burn-30m', 6, availability, 'Sum/1800,Sum/1800', 'no actions'],
+    ['taskboard-api-prod-slo-availability-slow-burn-6h', 6, availability, 'Sum/21600,Sum/21600', 'no actions'],
+    ['taskboard-api-prod-slo-latency-fast-burn-1h', 14.4, latency, 'PR(:1000)/3600', 'no actions'],
+    ['taskboard-api-prod-slo-latency-fast-burn-5m', 14.4, latency, 'PR(:1000)/300', 'no actions'],
+    ['taskboard-api-prod-slo-latency-slow-burn-30m', 6, latency, 'PR(:1000)/1800', 'no actions'],
+    ['taskboard-api-prod-slo-latency-slow-burn-6h', 6, latency, 'PR(:1000)/21600', 'no actions'],
+  ]);
+  prod.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: 'taskboard-api-prod-slo-availability-fast-burn-1h',
+    Metrics: Match.arrayWith([
+      Match.objectLike({
+        Id: 'requests',
+        MetricStat: Match.objectLike({
+          Metric: {
+            Namespace: 'Taskboard',
+            MetricName: 'Requests',
+            Dimensions: [{ Name: 'Service', Value: 'taskboard-api-prod' }],
+          },
+        }),
+      }),
+    ]),
+    TreatMissingData: 'notBreaching',
+  });
+});
+
+// CloudWatch publishes alarm notifications as cloudwatch.amazonaws.com, which needs the topic's KMS
+// key: https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+t.test('CloudWatch may publish the SLO alarms to the encrypted topic, and only those alarms', async (t) => {
+  const sourceArn = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':cloudwatch:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':alarm:taskboard-api-prod-slo-*',
+      ],
+    ],
+  };
+  const conditions = {
+    StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    ArnLike: { 'aws:SourceArn': sourceArn },
+  };
+  prod.template.hasResourceProperties('AWS::KMS::Key', {
+    KeyPolicy: Match.objectLike({
+      Statement: Match.arrayWith([
+        Match.objectLike({
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+          Condition: conditions,
+        }),
+      ]),
+    }),
+  });
+  prod.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+    PolicyDocument: Match.objectLike({
+      Statement: Match.arrayWith([
+        Match.objectLike({
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Condition: conditions,
+        }),
+      ]),
+    }),
+  });
+  t.notMatch(JSON.stringify(dev.json), 'cloudwatch.amazonaws.com', 'dev (no SLO alarms) grants CloudWatch nothing');
+});

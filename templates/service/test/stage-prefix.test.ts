@@ -31,6 +31,8 @@ const config = {
   logLevel: 'info',
   deregistrationDelaySeconds: 30,
   cloudWatchAgentConfigParameter: 'AmazonCloudWatch-x',
+  serviceName: 'taskboard-api-test',
+  traceSampleRatio: 0.05,
 };
 
 function environmentFile(lines: readonly string[]): string[] {

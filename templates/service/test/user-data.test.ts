@@ -25,6 +25,8 @@ const config = {
   logLevel: 'info',
   deregistrationDelaySeconds: 30,
   cloudWatchAgentConfigParameter: 'AmazonCloudWatch-x',
+  serviceName: 'taskboard-api-test',
+  traceSampleRatio: 0.05,
 };
 
 t.test('the environment file carries every variable the api reads from AWS', async (t) => {
@@ -46,6 +48,14 @@ t.test('the environment file carries every variable the api reads from AWS', asy
     'API_WORKERS="auto"',
     'DRAIN_WINDOW_MS="35000"',
     'SHUTDOWN_DEADLINE_MS="25000"',
+    // Issue 16: metrics as EMF and traces over OTLP, both to the CloudWatch agent on the instance.
+    'METRICS_EXPORTER="emf-agent"',
+    'METRICS_EMF_ENDPOINT="tcp://127.0.0.1:25888"',
+    'OTEL_SERVICE_NAME="taskboard-api-test"',
+    'OTEL_TRACES_EXPORTER="otlp"',
+    'OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:4318"',
+    'OTEL_TRACES_SAMPLER="parentbased_traceidratio"',
+    'OTEL_TRACES_SAMPLER_ARG="0.05"',
   ]);
   t.ok(lines.includes('TimeoutStopSec=65'), 'systemd waits for drain window + shutdown deadline + 5 s');
   t.ok(
@@ -64,6 +74,13 @@ t.test('TRUST_PROXY covers every VPC CIDR the environment schema allows', async 
   const pattern = /vpc_cidr:[\s\S]*?pattern: '([^']+)'/.exec(schema)?.[1];
   t.ok(pattern?.startsWith('^10\\.'), `vpc_cidr pattern ${pattern} stays inside 10.0.0.0/8`);
   t.equal(TRUSTED_PROXIES, '10.0.0.0/8');
+});
+
+t.test('a trace sample ratio outside 0..1 is refused', async (t) => {
+  t.throws(() => apiUserDataCommands({ ...config, traceSampleRatio: 1.5 }), {
+    message: 'apiUserDataCommands: traceSampleRatio must be between 0 and 1, got 1.5',
+  });
+  t.throws(() => apiUserDataCommands({ ...config, traceSampleRatio: Number.NaN }), /traceSampleRatio/);
 });
 
 t.test('values are quoted for systemd, and the script fails fast', async (t) => {

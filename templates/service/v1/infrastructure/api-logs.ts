@@ -2,7 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { API_LOG_FILE, CLOUDWATCH_AGENT_USER } from './user-data.ts';
+import { AGENT_OTLP_HTTP_ADDRESS, API_LOG_FILE, CLOUDWATCH_AGENT_USER } from './user-data.ts';
 
 export interface ApiLogsProps {
   /** Name of the log group the api's log file is shipped to, e.g. `/taskboard/<instance>/api`. */
@@ -19,8 +19,9 @@ export interface ApiLogsProps {
 
 /**
  * The api's log group and the CloudWatch agent configuration that ships the api's log file into
- * it (with memory and disk metrics, which the default EC2 metrics lack). User data points the agent
- * at `agentConfigParameter`.
+ * it (with memory and disk metrics, which the default EC2 metrics lack), receives the api's metrics
+ * as Embedded Metric Format documents and its traces over OTLP/HTTP for X-Ray. User data points
+ * the agent at `agentConfigParameter`.
  */
 export class ApiLogs extends Construct {
   readonly logGroup: logs.LogGroup;
@@ -48,8 +49,8 @@ export class ApiLogs extends Construct {
   }
 }
 
-/** Ships the api log file and memory/disk metrics the default EC2 metrics lack. */
-function cloudWatchAgentConfiguration(logGroupName: string): Record<string, unknown> {
+/** Ships the api log file and memory/disk metrics the default EC2 metrics lack; relays the api's metrics and traces. */
+export function cloudWatchAgentConfiguration(logGroupName: string): Record<string, unknown> {
   return {
     // Not root: as root, whoever can edit this SSM parameter could ship any file (api.env included).
     // User data and the unit's LogsDirectoryMode let cwagent read the api log and nothing more.
@@ -59,6 +60,22 @@ function cloudWatchAgentConfiguration(logGroupName: string): Record<string, unkn
         files: {
           collect_list: [{ file_path: API_LOG_FILE, log_group_name: logGroupName, log_stream_name: '{instance_id}' }],
         },
+      },
+      metrics_collected: {
+        // The api's metrics (namespace Taskboard): the agent listens for EMF documents on TCP and UDP
+        // 127.0.0.1:25888 (user-data.ts AGENT_EMF_ENDPOINT) and ships them to CloudWatch Logs, which
+        // extracts the metrics; no PutMetricData per request.
+        // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Generation_CloudWatch_Agent.html
+        emf: {},
+      },
+    },
+    // The api's spans, received over OTLP/HTTP on loopback and sent to X-Ray (PutTraceSegments, which
+    // CloudWatchAgentServerPolicy grants: instance-role.ts). Under `traces.traces_collected` the otlp
+    // section goes to X-Ray; under `metrics.metrics_collected` it would be metrics.
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-OpenTelemetry-metrics.html
+    traces: {
+      traces_collected: {
+        otlp: { http_endpoint: AGENT_OTLP_HTTP_ADDRESS },
       },
     },
     metrics: {

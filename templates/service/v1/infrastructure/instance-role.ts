@@ -9,7 +9,10 @@ export interface InstanceRoleProps {
 
 /**
  * The instances' role, least privilege: read one secret, Session Manager (no SSH, no bastion),
- * and the CloudWatch agent (metrics, logs, its config from SSM).
+ * and the CloudWatch agent (metrics, logs, its config from SSM, and the api's traces to X-Ray:
+ * CloudWatchAgentServerPolicy grants xray:PutTraceSegments, PutTelemetryRecords and the sampling
+ * reads, so tracing needs no statement of its own;
+ * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/CloudWatchAgentServerPolicy.html).
  */
 export class InstanceRole extends Construct {
   readonly role: iam.Role;

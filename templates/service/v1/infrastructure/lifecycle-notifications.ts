@@ -49,4 +49,40 @@ export class LifecycleNotifications extends Construct {
     this.topic = new sns.Topic(this, 'Default', { masterKey: this.key, enforceSSL: true });
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
   }
+
+  /**
+   * Lets CloudWatch alarms named `alarmNamePattern` (wildcards allowed) of this account and region
+   * publish to the topic. CloudWatch publishes as the service principal cloudwatch.amazonaws.com,
+   * which needs sns:Publish in the topic policy (this stack replaces SNS's default policy) and
+   * kms:GenerateDataKey* / kms:Decrypt on the topic's key; aws:SourceAccount and aws:SourceArn keep
+   * it to these alarms (confused deputy).
+   * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+   */
+  allowCloudWatchAlarms(alarmNamePattern: string): void {
+    const principal = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    const conditions = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: {
+        'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${alarmNamePattern}`,
+      },
+    };
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishNotifications',
+        principals: [principal],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions,
+      }),
+    );
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [principal],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions,
+      }),
+    );
+  }
 }

@@ -13,7 +13,7 @@ export function suppressAcceptedFindings(stack: ServiceStack): void {
     {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy]',
       reason:
-        'AWS documents this managed policy for the CloudWatch agent: metric and log writes, and ssm:GetParameter limited to AmazonCloudWatch-* parameters (where this stack puts the agent config).',
+        'AWS documents this managed policy for the CloudWatch agent: metric and log writes, X-Ray trace segment writes and sampling reads (the agent relays the api traces), and ssm:GetParameter limited to AmazonCloudWatch-* parameters (where this stack puts the agent config).',
     },
   );
   if (stack.migrationRunner) {

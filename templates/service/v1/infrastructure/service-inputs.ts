@@ -47,6 +47,12 @@ export interface ServiceInputs {
   readonly instance_refresh_checkpoints: readonly number[];
   readonly instance_refresh_checkpoint_delay_seconds: number;
   readonly rollback_5xx_threshold: number;
+  /** Schema 1.1: OTEL_TRACES_SAMPLER_ARG of the api. */
+  readonly trace_sample_ratio: number;
+  /** Schema 1.1: the SLO burn-rate alarms (slo-alarms.ts). */
+  readonly slo_alarms_enabled: boolean;
+  readonly slo_availability_objective_percent: number;
+  readonly slo_latency_threshold_ms: number;
   readonly listener_rule_priority: number;
   readonly log_level: string;
   readonly database_ssl_ca_file: string;

@@ -16,8 +16,10 @@ import { LifecycleNotifications } from './lifecycle-notifications.ts';
 import { groupCapacity, scalingInputs, tagForRollout } from './migration-runner.ts';
 import { suppressAcceptedFindings } from './nag-suppressions.ts';
 import { RollbackAlarms } from './rollback-alarms.ts';
+import { SloAlarms } from './slo-alarms.ts';
 import { validateInputRelations, type ServiceInputs } from './service-inputs.ts';
 import { ServiceFleet } from './service-fleet.ts';
+import { ServiceDashboard } from './service-dashboard.ts';
 import { ServiceScaling } from './service-scaling.ts';
 import { ServiceTargetGroup } from './service-target-group.ts';
 
@@ -67,6 +69,9 @@ export class ServiceStack extends Stack {
   readonly notificationTopic: sns.Topic;
   readonly logGroup: logs.LogGroup;
   readonly rollbackAlarms: readonly cloudwatch.Alarm[];
+  /** Present when the spec enables them (slo_alarms_enabled). */
+  readonly sloAlarms?: SloAlarms;
+  readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -77,6 +82,8 @@ export class ServiceStack extends Stack {
     const healthChecks = healthCheckTiming(inputs.health_check_interval_seconds);
     validateGracePeriod(inputs.health_check_grace_period_seconds, healthChecks);
     Tags.of(this).add('taskboard:service-instance', props.instanceName);
+    // The `Service` dimension of the api's metrics and the service name of its traces.
+    const serviceName = props.instanceName;
 
     const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
       vpcId: inputs.vpc_id,
@@ -133,6 +140,8 @@ export class ServiceStack extends Stack {
         ...(inputs.database_ssl_ca_file ? { databaseSslCaFile: inputs.database_ssl_ca_file } : {}),
         ...(inputs.api_stage_name ? { apiStageName: inputs.api_stage_name } : {}),
         cloudWatchAgentConfigParameter: apiLogs.agentConfigParameter.parameterName,
+        serviceName,
+        traceSampleRatio: inputs.trace_sample_ratio,
         ...(inputs.database_migrator_secret_arn
           ? { databaseMigratorSecretId: inputs.database_migrator_secret_arn }
           : {}),
@@ -204,6 +213,26 @@ export class ServiceStack extends Stack {
         ...(action.desired_capacity !== undefined ? { desiredCapacity: action.desired_capacity } : {}),
       })),
     }).requestCountTarget;
+
+    if (inputs.slo_alarms_enabled) {
+      const alarmNamePrefix = props.instanceName;
+      notifications.allowCloudWatchAlarms(`${alarmNamePrefix}-slo-*`);
+      this.sloAlarms = new SloAlarms(this, 'SloAlarms', {
+        serviceName,
+        alarmNamePrefix,
+        availabilityObjectivePercent: inputs.slo_availability_objective_percent,
+        latencyThresholdMs: inputs.slo_latency_threshold_ms,
+        topic: this.notificationTopic,
+      });
+    }
+    this.dashboard = new ServiceDashboard(this, 'Dashboard', {
+      dashboardName: props.instanceName,
+      serviceName,
+      autoScalingGroupName: this.autoScalingGroup.autoScalingGroupName,
+      loadBalancerFullName: inputs.load_balancer_full_name,
+      targetGroupFullName: this.targetGroup.targetGroupFullName,
+      alarms: [...this.rollbackAlarms, ...(this.sloAlarms?.compositeAlarms ?? [])],
+    }).dashboard;
 
     keepLogicalId(apiLogs.agentConfigParameter, KEPT_LOGICAL_IDS.agentConfig);
     keepLogicalId(notifications.key, KEPT_LOGICAL_IDS.notificationKey);

@@ -26,6 +26,10 @@ export interface ApiConfiguration {
    * @default - unset: migrate.js migrates as the api's own user
    */
   readonly databaseMigratorSecretId?: string;
+  /** OTEL_SERVICE_NAME: the `Service` dimension of the api's metrics and the service name of its traces. */
+  readonly serviceName: string;
+  /** OTEL_TRACES_SAMPLER_ARG: share of new traces sampled (0-1). */
+  readonly traceSampleRatio: number;
 }
 
 /** TRUST_PROXY of the api: every environment's VPC (its schema allows 10.<n>.0.0/16 only). */
@@ -49,12 +53,28 @@ export const CLOUDWATCH_AGENT_USER = 'cwagent';
 export const CLOUDWATCH_AGENT_CTL = '/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl';
 
 /**
+ * Where the CloudWatch agent listens for Embedded Metric Format documents (its `logs.metrics_collected.emf`
+ * default: TCP and UDP port 25888), and where the api sends them (METRICS_EMF_ENDPOINT).
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Generation_CloudWatch_Agent.html
+ */
+export const AGENT_EMF_ENDPOINT = 'tcp://127.0.0.1:25888';
+/**
+ * The agent's OTLP/HTTP receiver for traces (`traces.traces_collected.otlp.http_endpoint`, `ip:port`);
+ * the api exports to it (OTEL_EXPORTER_OTLP_ENDPOINT, http://...).
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-OpenTelemetry-metrics.html
+ */
+export const AGENT_OTLP_HTTP_ADDRESS = '127.0.0.1:4318';
+
+/**
  * Shell lines for the launch template's user data: write the api's environment file, point the
  * systemd unit at it, prepare the api log for and start the CloudWatch agent (both best effort),
  * then `systemctl enable --now taskboard-api` (fatal, like everything else under `set -e`).
  * The api resolves DATABASE_SECRET_ID to a connection URL itself, so no secret lands on disk.
  */
 export function apiUserDataCommands(config: ApiConfiguration): string[] {
+  if (!(config.traceSampleRatio >= 0 && config.traceSampleRatio <= 1)) {
+    throw new Error(`apiUserDataCommands: traceSampleRatio must be between 0 and 1, got ${config.traceSampleRatio}`);
+  }
   // Drain: keep answering for 5 s more than the ALB needs to stop sending (its deregistration delay,
   // or, when nothing deregistered the instance, its failed health checks), then close within the
   // deadline; systemd must wait for both before it kills the process.
@@ -80,6 +100,16 @@ export function apiUserDataCommands(config: ApiConfiguration): string[] {
     SHUTDOWN_DEADLINE_MS: String(SHUTDOWN_DEADLINE_SECONDS * 1000),
     ...(config.databaseSslCaFile ? { DATABASE_SSL_CA_FILE: config.databaseSslCaFile } : {}),
     ...(config.apiStageName ? { API_STAGE_PREFIX: `/${config.apiStageName}` } : {}),
+    // Metrics and traces go to the CloudWatch agent on the instance (api-logs.ts configures its
+    // EMF listener and OTLP receiver): no AWS API call from the api per request or per flush.
+    METRICS_EXPORTER: 'emf-agent',
+    METRICS_EMF_ENDPOINT: AGENT_EMF_ENDPOINT,
+    OTEL_SERVICE_NAME: config.serviceName,
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://${AGENT_OTLP_HTTP_ADDRESS}`,
+    // Follow the caller's sampling decision (a browser or SDK traceparent), else sample this share.
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: String(config.traceSampleRatio),
   };
   const envFile = Object.entries(environment).map(([name, value]) => `${name}=${quote(value)}`);
   return [
