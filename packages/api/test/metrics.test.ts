@@ -20,6 +20,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import type { AppConfig, MetricsConfig } from '../src/config.ts';
 import { captureLog } from './helpers/captured-log.ts';
+import { stallEventLoop } from './helpers/overload.ts';
 import { authHeader, createTestDatabase, testConfig, type Tap } from './helpers/stack.ts';
 
 type Document = Record<string, unknown> & {
@@ -341,4 +342,41 @@ t.test('a dead agent endpoint fails no request and costs one warning per interva
   await close();
   t.ok(Date.now() - started < 4_000, 'closing does not wait on the dead agent');
   t.equal(log.lines.filter((line) => line.msg === 'metrics not sent').length, 2, 'and one for the final flush');
+});
+
+t.test('shed requests and a stalled event loop show in the service document', async (t) => {
+  const sink = await emfSink(t);
+  const overload = {
+    maxEventLoopDelayMs: 100,
+    maxEventLoopUtilization: 0,
+    maxHeapUsedBytes: 0,
+    maxRssBytes: 0,
+    retryAfterSeconds: 7,
+  };
+  const app = await buildApp({
+    config: testConfig(await createTestDatabase(t), { overload, metrics: metricsConfig(sink.endpoint) }),
+    logger: false,
+    overloadSampleIntervalMs: 100,
+  });
+  t.teardown(() => app.close());
+  await app.ready();
+  for (let i = 0; i < 50 && app.overloaded(); i++) await new Promise((r) => setTimeout(r, 100));
+  // The delay monitor measures from its previous tick: let it tick before the stall, and after it.
+  await new Promise((r) => setTimeout(r, 100));
+  await stallEventLoop(app);
+  t.equal((await app.inject({ method: 'GET', url: '/v1/me' })).statusCode, 503);
+  await new Promise((r) => setTimeout(r, 50));
+  await app.close();
+  await sink.ended();
+  const service = serviceDocument(sink.documents);
+  t.match(service, { RequestsShed: 1 });
+  t.ok(
+    (service?.EventLoopDelayP99 as number) >= 1_000,
+    `p99 ${String(service?.EventLoopDelayP99)} ms after a 1.5 s stall`,
+  );
+  t.match(operationDocument(sink.documents, 'getMe'), [{ Requests: 1, Errors5xx: 1 }]);
+  t.match(
+    sink.documents.filter((d) => 'Problems' in d),
+    [{ ProblemType: 'unavailable', Problems: 1 }],
+  );
 });
