@@ -6,9 +6,11 @@
  * configured here (its URL), not run.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ROOT_CONTEXT, SpanKind, context, trace, type SpanContext } from '@opentelemetry/api';
-import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { InMemorySpanExporter, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { mockClient } from 'aws-sdk-client-mock';
 import t from 'tap';
 import { ConfigError } from '../src/config.ts';
@@ -214,6 +216,74 @@ t.test('on', async (t) => {
       'rpc.method': 'GetSecretValue',
       'cloud.region': 'eu-west-1',
     });
+  });
+
+  t.test('each OTEL_TRACES_SAMPLER name is the sampler the specification defines', async (t) => {
+    // https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/#general-sdk-configuration
+    const { samplerFor } = await import('../src/tracing/tracing-sdk.ts');
+    const parentBased = (root: string): string =>
+      `ParentBased{root=${root}, remoteParentSampled=AlwaysOnSampler, remoteParentNotSampled=AlwaysOffSampler, ` +
+      'localParentSampled=AlwaysOnSampler, localParentNotSampled=AlwaysOffSampler}';
+    t.strictSame(
+      Object.fromEntries(
+        (
+          [
+            'always_on',
+            'always_off',
+            'traceidratio',
+            'parentbased_always_on',
+            'parentbased_always_off',
+            'parentbased_traceidratio',
+          ] as const
+        ).map((name) => [name, String(samplerFor(name, 0.1))]),
+      ),
+      {
+        always_on: 'AlwaysOnSampler',
+        always_off: 'AlwaysOffSampler',
+        traceidratio: 'TraceIdRatioBased{0.1}',
+        parentbased_always_on: parentBased('AlwaysOnSampler'),
+        parentbased_always_off: parentBased('AlwaysOffSampler'),
+        parentbased_traceidratio: parentBased('TraceIdRatioBased{0.1}'),
+      },
+    );
+  });
+
+  t.test('otlp: spans are POSTed as OTLP/HTTP protobuf to the configured traces URL', async (t) => {
+    // http/protobuf is the OTLP exporters' default protocol and /v1/traces the path appended to a base
+    // endpoint (https://opentelemetry.io/docs/specs/otel/protocol/exporter/); the CloudWatch agent listens
+    // for OTLP over HTTP on 127.0.0.1:4318 unless configured otherwise
+    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-OpenTelemetry-metrics.html).
+    // What the agent does with the spans (X-Ray) is verified only by reading that page.
+    const received: { method?: string; url?: string; type?: string; bytes: number }[] = [];
+    const sink = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push({
+          method: request.method,
+          url: request.url,
+          type: request.headers['content-type'],
+          bytes: Buffer.concat(chunks).length,
+        });
+        response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => new Promise((resolve) => sink.close(resolve)));
+    const { port } = sink.address() as AddressInfo;
+    const { spanProcessor } = await import('../src/tracing/tracing-sdk.ts');
+    const url = loadTracingConfig({
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+    })?.otlpTracesUrl;
+    const provider = new TracerProvider({
+      spanProcessors: [await spanProcessor({ exporter: 'otlp', otlpTracesUrl: url ?? '' }, {})],
+    });
+    provider.getTracer('test').startSpan('exported').end();
+    await provider.forceFlush();
+    await provider.shutdown();
+    t.match(received, [{ method: 'POST', url: '/v1/traces', type: 'application/x-protobuf' }]);
+    t.ok((received[0]?.bytes ?? 0) > 0, 'with the span in the body');
   });
 
   t.test('the traceidratio sampler keeps about its ratio of new traces', async (t) => {

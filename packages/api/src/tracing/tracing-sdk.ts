@@ -71,11 +71,15 @@ export function samplerFor(name: SamplerName, ratio: number): Sampler {
   }
 }
 
-async function spanProcessor(config: TracingConfig, options: TracingSdkOptions): Promise<SpanProcessor> {
+/** How spans leave the process: the test's exporter, the console, or OTLP/HTTP in batches. */
+export async function spanProcessor(
+  config: Pick<TracingConfig, 'exporter' | 'otlpTracesUrl'>,
+  options: TracingSdkOptions,
+): Promise<SpanProcessor> {
   if (options.exporter !== undefined) return new SimpleSpanProcessor({ exporter: options.exporter });
   if (config.exporter === 'console') return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
   // Only this exporter pulls in the OTLP transformer and its protobuf code: loaded when chosen.
-  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
   return new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: config.otlpTracesUrl }) });
 }
 
