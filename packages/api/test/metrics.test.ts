@@ -13,7 +13,7 @@
 //   https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html
 // Whether CloudWatch then extracts the metrics is verified only by those documents, not here.
 import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import t from 'tap';
 import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
@@ -128,13 +128,19 @@ interface Sink {
   connections: number;
   /** Resolves once every connection the app opened has ended (its last line read). */
   ended(): Promise<void>;
+  /** Closes every open connection, as an agent restart does. */
+  dropConnections(): void;
 }
 
 /** A stand-in for the agent's EMF listener: collects every line it receives. */
 async function emfSink(t: Tap): Promise<Sink> {
   const documents: Document[] = [];
   let open = 0;
+  const sockets = new Set<Socket>();
   const sink = {
+    dropConnections: () => {
+      for (const socket of sockets) socket.destroy();
+    },
     documents,
     connections: 0,
     ended: async () => {
@@ -144,7 +150,11 @@ async function emfSink(t: Tap): Promise<Sink> {
   const server: Server = createServer((socket) => {
     sink.connections += 1;
     open += 1;
-    socket.on('close', () => (open -= 1));
+    sockets.add(socket);
+    socket.on('close', () => {
+      open -= 1;
+      sockets.delete(socket);
+    });
     let pending = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
@@ -281,6 +291,22 @@ t.test('documents are flushed every METRICS_FLUSH_SECONDS, each interval countin
   await close();
   await sink.ended();
   t.equal(operationDocument(sink.documents, 'getLiveness').length, 1, 'not sent again once counted');
+});
+
+t.test('after the agent restarts, the next flush reconnects and nothing of that interval is lost', async (t) => {
+  const sink = await emfSink(t);
+  const { app, close } = await appWith(t, { metrics: metricsConfig(sink.endpoint, { flushSeconds: 1 }) });
+  const liveness = () => operationDocument(sink.documents, 'getLiveness');
+  await app.inject({ method: 'GET', url: '/health/live' });
+  for (let i = 0; i < 40 && liveness().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  sink.dropConnections();
+  await app.inject({ method: 'GET', url: '/health/live' });
+  await app.inject({ method: 'GET', url: '/health/live' });
+  for (let i = 0; i < 40 && liveness().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+  await close();
+  await sink.ended();
+  t.match(liveness(), [{ Requests: 1 }, { Requests: 2 }]);
+  t.equal(sink.connections, 2);
 });
 
 t.test('METRICS_EXPORTER=stdout writes one document per line to stdout', async (t) => {
