@@ -48,13 +48,20 @@ export class EmfAgentExporter implements MetricsExporter {
   async send(lines: readonly string[]): Promise<void> {
     if (lines.length === 0) return;
     const socket = await this.#connected();
-    await withTimeout(
-      new Promise<void>((resolve, reject) => {
-        socket.write(`${lines.join('\n')}\n`, (error) => (error ? reject(error) : resolve()));
-      }),
-      () => this.#drop(socket),
-      'writing to the CloudWatch agent timed out',
-    );
+    // Held open while sending, so a last flush at shutdown is not cut off by the process exiting;
+    // idle between flushes, the connection never keeps the process alive.
+    socket.ref();
+    try {
+      await withTimeout(
+        new Promise<void>((resolve, reject) => {
+          socket.write(`${lines.join('\n')}\n`, (error) => (error ? reject(error) : resolve()));
+        }),
+        () => this.#drop(socket),
+        'writing to the CloudWatch agent timed out',
+      );
+    } finally {
+      socket.unref();
+    }
   }
 
   async close(): Promise<void> {
@@ -74,7 +81,6 @@ export class EmfAgentExporter implements MetricsExporter {
     if (open !== undefined && !open.destroyed && !open.connecting) return Promise.resolve(open);
     if (open !== undefined) this.#drop(open);
     const socket = connect({ host: this.#host, port: this.#port });
-    socket.unref(); // a metrics connection never keeps the process alive
     socket.setNoDelay(true);
     // Errors after connecting (agent restarted) end this socket; the next flush opens another.
     socket.on('error', () => this.#drop(socket));
