@@ -286,7 +286,7 @@ t.test('documents are flushed every METRICS_FLUSH_SECONDS, each interval countin
   const sink = await emfSink(t);
   const { app, close } = await appWith(t, { metrics: metricsConfig(sink.endpoint, { flushSeconds: 1 }) });
   await app.inject({ method: 'GET', url: '/health/live' });
-  for (let i = 0; i < 40 && sink.documents.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && sink.documents.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
   t.match(operationDocument(sink.documents, 'getLiveness'), [{ Requests: 1 }], 'sent by the timer');
   await close();
   await sink.ended();
@@ -298,14 +298,16 @@ t.test('after the agent restarts, the next flush reconnects and nothing of that 
   const { app, close } = await appWith(t, { metrics: metricsConfig(sink.endpoint, { flushSeconds: 1 }) });
   const liveness = () => operationDocument(sink.documents, 'getLiveness');
   await app.inject({ method: 'GET', url: '/health/live' });
-  for (let i = 0; i < 40 && liveness().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && liveness().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
   sink.dropConnections();
   await app.inject({ method: 'GET', url: '/health/live' });
   await app.inject({ method: 'GET', url: '/health/live' });
-  for (let i = 0; i < 40 && liveness().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+  const counted = () => liveness().reduce((sum, d) => sum + (d.Requests as number), 0);
+  for (let i = 0; i < 100 && counted() < 3; i++) await new Promise((r) => setTimeout(r, 50));
+  t.equal(counted(), 3, 'the requests after the restart arrive too, before close');
   await close();
   await sink.ended();
-  t.match(liveness(), [{ Requests: 1 }, { Requests: 2 }]);
+  t.equal(counted(), 3);
   t.equal(sink.connections, 2);
 });
 
@@ -344,30 +346,31 @@ t.test('METRICS_EXPORTER=none sends nothing', async (t) => {
 });
 
 t.test('a dead agent endpoint fails no request and costs one warning per interval', async (t) => {
-  const dead = await emfSink(t);
   const log = captureLog();
-  // Nothing listens on that port any more.
-  const endpoint = dead.endpoint;
-  await new Promise<void>((resolve) => {
+  const warnings = () => log.lines.filter((line) => line.msg === 'metrics not sent').length;
+  // A port nothing listens on any more.
+  const port = await new Promise<number>((resolve) => {
     const probe = createServer();
     probe.listen(0, '127.0.0.1', () => {
-      endpoint.port = String((probe.address() as AddressInfo).port);
-      probe.close(() => resolve());
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
     });
   });
   const { app, close } = await appWith(
     t,
-    { metrics: metricsConfig(endpoint, { flushSeconds: 1 }) },
+    { metrics: metricsConfig(new URL(`tcp://127.0.0.1:${port}`), { flushSeconds: 1 }) },
     { level: 'warn', stream: log.stream },
   );
-  const started = Date.now();
+  const readyAt = Date.now();
   for (let i = 0; i < 5; i++) t.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200);
-  await new Promise((r) => setTimeout(r, 1_300));
-  const warningsAfterOneInterval = log.lines.filter((line) => line.msg === 'metrics not sent').length;
-  t.equal(warningsAfterOneInterval, 1, 'one warning for the interval that could not be sent');
+  for (let i = 0; i < 100 && warnings() === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  const intervals = Math.ceil((Date.now() - readyAt) / 1_000);
+  const seen = warnings();
+  t.ok(seen >= 1 && seen <= intervals, `${seen} warning(s) in ${intervals} interval(s)`);
+  const closing = Date.now();
   await close();
-  t.ok(Date.now() - started < 4_000, 'closing does not wait on the dead agent');
-  t.equal(log.lines.filter((line) => line.msg === 'metrics not sent').length, 2, 'and one for the final flush');
+  t.ok(Date.now() - closing < 2_000, 'closing does not wait on the dead agent');
+  t.ok(warnings() > seen, 'and one for the final flush');
 });
 
 t.test('shed requests and a stalled event loop show in the service document', async (t) => {
