@@ -1,4 +1,5 @@
 /** Bench settings from the environment, so a quick or a long run needs no code change. */
+import type { WatchSignals } from './watching.ts';
 
 export interface BenchOptions {
   readonly connections: number;
@@ -33,6 +34,8 @@ export interface BenchOptions {
   readonly watchSamplerRatio: number;
   /** METRICS_FLUSH_SECONDS of the "on" side (production: 60, too long for a short run). */
   readonly watchFlushSeconds: number;
+  /** What the "on" side runs: both (default), or `metrics` / `traces` alone to see each one's share. */
+  readonly watchSignals: WatchSignals;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -57,6 +60,14 @@ function words(raw: string | undefined): string[] {
   return (raw ?? '').split(/[\s,]+/).filter((word) => word.length > 0);
 }
 
+function watchSignals(raw: string | undefined): WatchSignals {
+  const value = raw?.trim() || 'both';
+  if (value !== 'both' && value !== 'metrics' && value !== 'traces') {
+    throw new Error(`BENCH_WATCH_SIGNALS must be both, metrics or traces, got "${value}"`);
+  }
+  return value;
+}
+
 export function benchOptions(env: Env, resultsDir: string): BenchOptions {
   return {
     connections: positive(env, 'BENCH_CONNECTIONS', 50),
@@ -79,5 +90,6 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     watchRounds: positive(env, 'BENCH_WATCH_ROUNDS', 4),
     watchSamplerRatio: fraction(env, 'BENCH_WATCH_SAMPLER_RATIO', 0.05),
     watchFlushSeconds: positive(env, 'BENCH_WATCH_FLUSH_SECONDS', 5),
+    watchSignals: watchSignals(env.BENCH_WATCH_SIGNALS),
   };
 }

@@ -149,7 +149,7 @@ async function watchPhase(
   try {
     const endpoints = { emf: emf.endpoint, otlp: otlp.endpoint };
     const env = (side: 'off' | 'on') =>
-      instrumentationEnv(side, endpoints, options.watchSamplerRatio, options.watchFlushSeconds);
+      instrumentationEnv(side, endpoints, options.watchSamplerRatio, options.watchFlushSeconds, options.watchSignals);
     const off = await startApi('api-watch-off', env('off'));
     const offIdle = await idleRss(off.server);
     log(
@@ -193,6 +193,7 @@ async function watchPhase(
       durationSeconds: seconds * options.watchRounds,
       samplerRatio: options.watchSamplerRatio,
       flushSeconds: options.watchFlushSeconds,
+      signals: options.watchSignals,
       off: combineRuns(off.server.startupMs, offIdle, runs.off),
       on: combineRuns(on.server.startupMs, onIdle, runs.on),
       roundCpuRatios: roundCpuRatios(runs.off, runs.on),

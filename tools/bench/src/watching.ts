@@ -19,27 +19,39 @@ export interface WatchEndpoints {
   readonly otlp: string;
 }
 
+/** Which instrumentation the "on" side runs: both (as in production), or one alone to see its share. */
+export type WatchSignals = 'both' | 'metrics' | 'traces';
+
 /**
  * The api's environment for each side. Off: no exporter at all. On: as the service template
  * sets it on an instance, with the sinks in place of the CloudWatch agent, except that metrics
  * are flushed every `flushSeconds` (production: 60) so that a short run flushes at all; more
- * flushes than production can only overstate the cost.
+ * flushes than production can only overstate the cost. `signals` leaves one of the two off.
  */
 export function instrumentationEnv(
   side: 'off' | 'on',
   endpoints: WatchEndpoints,
   samplerRatio: number,
   flushSeconds: number,
+  signals: WatchSignals = 'both',
 ): Record<string, string> {
-  if (side === 'off') return { METRICS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none' };
-  return {
+  const off = { METRICS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none' };
+  if (side === 'off') return off;
+  const metrics = {
     METRICS_EXPORTER: 'emf-agent',
     METRICS_EMF_ENDPOINT: endpoints.emf,
     METRICS_FLUSH_SECONDS: String(flushSeconds),
+  };
+  const traces = {
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoints.otlp,
     OTEL_TRACES_SAMPLER: WATCH_SAMPLER,
     OTEL_TRACES_SAMPLER_ARG: String(samplerRatio),
+  };
+  return {
+    ...off,
+    ...(signals === 'traces' ? {} : metrics),
+    ...(signals === 'metrics' ? {} : traces),
   };
 }
 
@@ -101,6 +113,8 @@ export interface WatchResult {
   readonly durationSeconds: number;
   readonly samplerRatio: number;
   readonly flushSeconds: number;
+  /** What "on" ran: both signals unless BENCH_WATCH_SIGNALS chose one. */
+  readonly signals: WatchSignals;
   readonly off: WatchSide;
   readonly on: WatchSide;
   /** On/off CPU per request round by round; their spread is the measurement's noise. */
@@ -149,7 +163,8 @@ export function formatWatching(result: WatchResult): string[] {
   return [
     `cost of watching (${result.scenario}, closed loop, ${result.durationSeconds} s measured per side in ${result.rounds} alternating rounds):` +
       ` instrumentation off (METRICS_EXPORTER=none, OTEL_TRACES_EXPORTER=none) vs on (EMF to a TCP sink, flushed every` +
-      ` ${result.flushSeconds} s; OTLP traces to an HTTP sink, ${WATCH_SAMPLER} ${result.samplerRatio})`,
+      ` ${result.flushSeconds} s; OTLP traces to an HTTP sink, ${WATCH_SAMPLER} ${result.samplerRatio})` +
+      (result.signals === 'both' ? '' : ` — "on" with ${result.signals} only (BENCH_WATCH_SIGNALS)`),
     side('off', off),
     side('on', on),
     `  CPU per request on/off ${judged.cpuRatio === null ? '-' : judged.cpuRatio.toFixed(3)} (${percent} %; target ≤ ${WATCH_CPU_RATIO_TARGET.toFixed(2)}): ${verdict(judged.cpuOk)}` +

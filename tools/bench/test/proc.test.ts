@@ -68,6 +68,7 @@ t.test(
       watchRounds: 4,
       watchSamplerRatio: 0.05,
       watchFlushSeconds: 5,
+      watchSignals: 'both',
     });
     t.match(
       benchOptions(
@@ -92,6 +93,12 @@ t.test(
     );
     t.throws(() => benchOptions({ BENCH_WATCH_SAMPLER_RATIO: '0' }, '/r'), /BENCH_WATCH_SAMPLER_RATIO/);
     t.throws(() => benchOptions({ BENCH_WATCH_ROUNDS: '0' }, '/r'), /BENCH_WATCH_ROUNDS/);
+    t.equal(benchOptions({ BENCH_WATCH_SIGNALS: 'metrics' }, '/r').watchSignals, 'metrics');
+    t.equal(benchOptions({ BENCH_WATCH_SIGNALS: 'traces' }, '/r').watchSignals, 'traces');
+    t.throws(
+      () => benchOptions({ BENCH_WATCH_SIGNALS: 'logs' }, '/r'),
+      /BENCH_WATCH_SIGNALS must be both, metrics or traces, got "logs"/,
+    );
   },
 );
 

@@ -49,6 +49,7 @@ const watch = (off: WatchSide, on: WatchSide, overrides: Partial<WatchResult> = 
   durationSeconds: 20,
   samplerRatio: 0.05,
   flushSeconds: 5,
+  signals: 'both',
   off,
   on,
   roundCpuRatios: [1.02, 1.08, null],
@@ -67,6 +68,19 @@ t.test('off sets no exporter; on exports as the service template does, to the si
     OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4002',
     OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
     OTEL_TRACES_SAMPLER_ARG: '0.05',
+  });
+  t.same(instrumentationEnv('on', endpoints, 0.05, 5, 'metrics'), {
+    METRICS_EXPORTER: 'emf-agent',
+    METRICS_EMF_ENDPOINT: 'tcp://127.0.0.1:4001',
+    METRICS_FLUSH_SECONDS: '5',
+    OTEL_TRACES_EXPORTER: 'none',
+  });
+  t.same(instrumentationEnv('on', endpoints, 1, 5, 'traces'), {
+    METRICS_EXPORTER: 'none',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4002',
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: '1',
   });
 });
 
@@ -138,6 +152,11 @@ t.test('the report section shows both sides, the ratio with its verdict and what
     'received from the api: 12 EMF documents (0 invalid lines, 34000 B; metrics Latency, Requests), 5 OTLP trace exports with 1500 spans (400000 B)',
   );
   t.notMatch(text, 'nothing received');
+  t.notMatch(text, 'BENCH_WATCH_SIGNALS');
+  t.match(
+    formatWatching(watch(side(1), side(1), { signals: 'traces' })).join('\n'),
+    'parentbased_traceidratio 0.05) — "on" with traces only (BENCH_WATCH_SIGNALS)\n',
+  );
 
   const costly = formatWatching(watch(side(1.0), side(1.2))).join('\n');
   t.match(costly, 'CPU per request on/off 1.200 (+20.0 %; target ≤ 1.05): FAIL');
