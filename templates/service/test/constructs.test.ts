@@ -14,21 +14,9 @@ import { RollbackAlarms } from '../v1/infrastructure/rollback-alarms.ts';
 import { ServiceFleet } from '../v1/infrastructure/service-fleet.ts';
 import { ServiceScaling } from '../v1/infrastructure/service-scaling.ts';
 import { ServiceTargetGroup } from '../v1/infrastructure/service-target-group.ts';
-import type { ApiConfiguration } from '../v1/infrastructure/user-data.ts';
+import { EXAMPLE_API_CONFIGURATION } from './helpers/api-configuration.ts';
 
-const API: ApiConfiguration = {
-  region: 'eu-west-1',
-  port: 3000,
-  databaseSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app-AbCdEf',
-  issuerUrl: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool',
-  clientId: 'client',
-  corsOrigins: [],
-  logLevel: 'info',
-  deregistrationDelaySeconds: 30,
-  cloudWatchAgentConfigParameter: 'AmazonCloudWatch-x',
-  serviceName: 'taskboard-api-test',
-  traceSampleRatio: 0.05,
-};
+const API = EXAMPLE_API_CONFIGURATION;
 
 function bareStack(): { stack: Stack; vpc: ec2.IVpc } {
   const stack = new Stack(new App(), 'Bare', { env: { region: 'eu-west-1' } });

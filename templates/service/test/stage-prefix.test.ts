@@ -20,20 +20,9 @@ import {
   resourcesOfType,
   synthesizeExample,
 } from './helpers/synthesized-service.ts';
+import { EXAMPLE_API_CONFIGURATION } from './helpers/api-configuration.ts';
 
-const config = {
-  region: 'eu-west-1',
-  port: 3000,
-  databaseSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf',
-  issuerUrl: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool',
-  clientId: 'client',
-  corsOrigins: [],
-  logLevel: 'info',
-  deregistrationDelaySeconds: 30,
-  cloudWatchAgentConfigParameter: 'AmazonCloudWatch-x',
-  serviceName: 'taskboard-api-test',
-  traceSampleRatio: 0.05,
-};
+const config = EXAMPLE_API_CONFIGURATION;
 
 function environmentFile(lines: readonly string[]): string[] {
   const start = lines.indexOf(`cat > ${API_ENV_FILE} <<'TASKBOARD_ENV'`);

@@ -11,22 +11,14 @@ import {
   apiUserDataCommands,
 } from '../v1/infrastructure/user-data.ts';
 import { PACKAGE_DIR } from './helpers/synthesized-service.ts';
+import { EXAMPLE_API_CONFIGURATION } from './helpers/api-configuration.ts';
 
 /** The unit the AMI installs (packages/api); user data and the agent config depend on its log settings. */
 const UNIT_FILE = join(PACKAGE_DIR, '..', '..', 'packages', 'api', 'deploy', 'taskboard-api.service');
 
 const config = {
-  region: 'eu-west-1',
-  port: 3000,
-  databaseSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf',
-  issuerUrl: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool',
-  clientId: 'client',
+  ...EXAMPLE_API_CONFIGURATION,
   corsOrigins: ['https://a.example.com', 'https://b.example.com'],
-  logLevel: 'info',
-  deregistrationDelaySeconds: 30,
-  cloudWatchAgentConfigParameter: 'AmazonCloudWatch-x',
-  serviceName: 'taskboard-api-test',
-  traceSampleRatio: 0.05,
 };
 
 t.test('the environment file carries every variable the api reads from AWS', async (t) => {
