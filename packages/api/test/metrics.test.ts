@@ -20,7 +20,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import type { AppConfig, MetricsConfig } from '../src/config.ts';
 import { captureLog } from './helpers/captured-log.ts';
-import { stallEventLoop } from './helpers/overload.ts';
+import { buildSheddingApp, stallEventLoop } from './helpers/overload.ts';
 import { authHeader, createTestDatabase, testConfig, type Tap } from './helpers/stack.ts';
 
 type Document = Record<string, unknown> & {
@@ -375,21 +375,7 @@ t.test('a dead agent endpoint fails no request and costs one warning per interva
 
 t.test('shed requests and a stalled event loop show in the service document', async (t) => {
   const sink = await emfSink(t);
-  const overload = {
-    maxEventLoopDelayMs: 100,
-    maxEventLoopUtilization: 0,
-    maxHeapUsedBytes: 0,
-    maxRssBytes: 0,
-    retryAfterSeconds: 7,
-  };
-  const app = await buildApp({
-    config: testConfig(await createTestDatabase(t), { overload, metrics: metricsConfig(sink.endpoint) }),
-    logger: false,
-    overloadSampleIntervalMs: 100,
-  });
-  t.teardown(() => app.close());
-  await app.ready();
-  for (let i = 0; i < 50 && app.overloaded(); i++) await new Promise((r) => setTimeout(r, 100));
+  const app = await buildSheddingApp(t, { metrics: metricsConfig(sink.endpoint) });
   // p99 of the delay monitor's 10 ms ticks: one stall is a single sample, lost among hundreds on a
   // busy machine; twenty 100 ms stalls, each between two ticks, are well above 1 % of them.
   await new Promise((r) => setTimeout(r, 20));

@@ -1,13 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
+import type { AppConfig } from '../../src/config.ts';
 import { createTestDatabase, testConfig, type Tap } from './stack.ts';
 
 /**
  * An app on a fresh database that sheds past 100 ms of mean event-loop delay (sampled every 100 ms)
  * and nothing else, returned once start-up work on a shared machine no longer counts as pressure.
+ * `overrides` adds configuration beside the overload settings (for example where metrics go).
  */
-export async function buildSheddingApp(t: Tap): Promise<FastifyInstance> {
+export async function buildSheddingApp(
+  t: Tap,
+  overrides: Omit<Partial<AppConfig>, 'overload'> = {},
+): Promise<FastifyInstance> {
   const overload = {
     maxEventLoopDelayMs: 100,
     maxEventLoopUtilization: 0,
@@ -16,7 +21,7 @@ export async function buildSheddingApp(t: Tap): Promise<FastifyInstance> {
     retryAfterSeconds: 7,
   };
   const app = await buildApp({
-    config: testConfig(await createTestDatabase(t), { overload }),
+    config: testConfig(await createTestDatabase(t), { ...overrides, overload }),
     logger: false,
     overloadSampleIntervalMs: 100,
   });
