@@ -62,6 +62,11 @@ export interface MetricsConfig {
   readonly flushSeconds: number;
   /** OTEL_SERVICE_NAME: the value of the `Service` dimension. @default taskboard-api */
   readonly serviceName: string;
+  /**
+   * METRICS_EMF_LOG_GROUP: the log group the CloudWatch agent writes the documents to (`_aws.LogGroupName`).
+   * @default - unset: the agent's own default, `emf/logs/default`
+   */
+  readonly emfLogGroup?: string;
 }
 
 /**
@@ -327,11 +332,21 @@ function metricsConfig(env: Env): MetricsConfig {
   if (!/^[A-Za-z0-9._/:-]{1,255}$/.test(serviceName)) {
     throw new ConfigError(`OTEL_SERVICE_NAME must be 1-255 letters, digits or ._-/:, got "${serviceName}"`);
   }
+  const emfLogGroup = optional(env, 'METRICS_EMF_LOG_GROUP');
+  // CloudWatch Logs' rule for a log group name (1-512 of a-z, A-Z, 0-9, _ - / .): a name the agent
+  // could not write to would lose every document.
+  // https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
+  if (emfLogGroup !== undefined && !/^[A-Za-z0-9._/-]{1,512}$/.test(emfLogGroup)) {
+    throw new ConfigError(
+      `METRICS_EMF_LOG_GROUP must be a log group name (1-512 letters, digits or ._-/), got "${emfLogGroup}"`,
+    );
+  }
   return {
     exporter: exporter as MetricsExporterName,
     emfEndpoint,
     flushSeconds: integer(env, 'METRICS_FLUSH_SECONDS', 60, 1, 3_600),
     serviceName,
+    ...(emfLogGroup === undefined ? {} : { emfLogGroup }),
   };
 }
 

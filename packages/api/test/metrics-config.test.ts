@@ -1,5 +1,5 @@
-// METRICS_EXPORTER, METRICS_EMF_ENDPOINT, METRICS_FLUSH_SECONDS and OTEL_SERVICE_NAME (the Service
-// dimension): parsed at start-up, a bad value stops the process with a message naming the variable.
+// METRICS_EXPORTER, METRICS_EMF_ENDPOINT, METRICS_FLUSH_SECONDS, METRICS_EMF_LOG_GROUP and OTEL_SERVICE_NAME
+// (the Service dimension): parsed at start-up, a bad value stops the process with a message naming the variable.
 import t from 'tap';
 import { ConfigError, loadAppConfig } from '../src/config.ts';
 
@@ -15,6 +15,7 @@ t.test('defaults: stdout locally, none under NODE_ENV=test, the agent default en
   t.equal(config?.emfEndpoint.href, 'tcp://127.0.0.1:25888');
   t.equal(config?.flushSeconds, 60);
   t.equal(config?.serviceName, 'taskboard-api');
+  t.equal(config?.emfLogGroup, undefined, 'no log group named: the agent picks its default');
   t.equal(loadAppConfig({ ...valid, NODE_ENV: 'test' }).metrics?.exporter, 'none');
   t.equal(loadAppConfig({ ...valid, NODE_ENV: 'production' }).metrics?.exporter, 'stdout');
 });
@@ -27,12 +28,15 @@ t.test('set values are taken', async (t) => {
     METRICS_EMF_ENDPOINT: 'tcp://10.0.0.5:25999',
     METRICS_FLUSH_SECONDS: '10',
     OTEL_SERVICE_NAME: 'taskboard-api-staging',
+    METRICS_EMF_LOG_GROUP: '/taskboard/taskboard-api-staging/api-metrics',
   }).metrics;
   t.equal(config?.exporter, 'emf-agent');
   t.equal(config?.emfEndpoint.hostname, '10.0.0.5');
   t.equal(config?.emfEndpoint.port, '25999');
   t.equal(config?.flushSeconds, 10);
   t.equal(config?.serviceName, 'taskboard-api-staging');
+  t.equal(config?.emfLogGroup, '/taskboard/taskboard-api-staging/api-metrics');
+  t.equal(loadAppConfig({ ...valid, METRICS_EMF_LOG_GROUP: 'a'.repeat(512) }).metrics?.emfLogGroup?.length, 512);
   t.equal(loadAppConfig({ ...valid, METRICS_EMF_ENDPOINT: 'tcp://[::1]:25888/' }).metrics?.emfEndpoint.port, '25888');
 });
 
@@ -46,6 +50,14 @@ t.test('malformed values stop start-up naming the variable', async (t) => {
     [{ METRICS_FLUSH_SECONDS: '0' }, /^METRICS_FLUSH_SECONDS must be between 1 and 3600, got 0$/],
     [{ METRICS_FLUSH_SECONDS: '1.5' }, /^METRICS_FLUSH_SECONDS must be a whole number/],
     [{ OTEL_SERVICE_NAME: 'taskboard api' }, /^OTEL_SERVICE_NAME must be 1-255 letters/],
+    // Log group names: 1-512 of a-z, A-Z, 0-9, _ - / . (CloudWatch Logs CreateLogGroup)
+    // https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
+    [
+      { METRICS_EMF_LOG_GROUP: 'taskboard metrics' },
+      /^METRICS_EMF_LOG_GROUP must be a log group name .*"taskboard metrics"$/,
+    ],
+    [{ METRICS_EMF_LOG_GROUP: 'taskboard:metrics' }, /^METRICS_EMF_LOG_GROUP must be a log group name/],
+    [{ METRICS_EMF_LOG_GROUP: 'a'.repeat(513) }, /^METRICS_EMF_LOG_GROUP must be a log group name/],
   ];
   for (const [env, message] of cases) {
     t.throws(() => loadAppConfig({ ...valid, ...env }), { name: 'ConfigError', message }, JSON.stringify(env));

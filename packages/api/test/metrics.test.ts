@@ -26,6 +26,7 @@ import { authHeader, createTestDatabase, testConfig, type Tap } from './helpers/
 type Document = Record<string, unknown> & {
   _aws: {
     Timestamp: number;
+    LogGroupName?: string;
     CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
   };
 };
@@ -238,6 +239,10 @@ t.test('EMF documents reach the agent endpoint on close: valid per the specifica
     documents.every((d) => d.Service === 'taskboard-test'),
     'Service dimension from OTEL_SERVICE_NAME',
   );
+  t.ok(
+    documents.every((d) => !('LogGroupName' in d._aws)),
+    'no METRICS_EMF_LOG_GROUP: no LogGroupName, the agent uses its default group',
+  );
 
   const [me, ...moreMe] = operationDocument(documents, 'getMe');
   t.equal(moreMe.length, 0, 'one document per operation per flush');
@@ -280,6 +285,32 @@ t.test('EMF documents reach the agent endpoint on close: valid per the specifica
   t.ok((service?.DbPoolWaitTime as { Count: number }).Count >= 2, 'each query that took a connection waited');
   t.ok((service?.EventLoopUtilization as number) > 0 && (service?.EventLoopUtilization as number) <= 100);
   t.equal(sink.connections, 1);
+});
+
+// The CloudWatch agent writes a document to the log group named in its `_aws.LogGroupName`, else to
+// `emf/logs/default` (its `logs.metrics_collected.emf` section has no option for the group): how the
+// EMF client libraries direct the agent (https://github.com/awslabs/aws-embedded-metrics-node#configuration,
+// "LogGroupName: For agent-based platforms, ... passed from the library to the agent in the Embedded
+// Metric payload"), and what the agent's exporter reads (open-telemetry/opentelemetry-collector-contrib
+// exporter/awscloudwatchlogsexporter/exporter.go). Verified from those sources, not against an agent.
+t.test('METRICS_EMF_LOG_GROUP is in every document the agent receives, as _aws.LogGroupName', async (t) => {
+  const sink = await emfSink(t);
+  const logGroup = '/taskboard/taskboard-test/api-metrics';
+  const { app, close } = await appWith(t, {
+    metrics: metricsConfig(sink.endpoint, { emfLogGroup: logGroup }),
+    rateLimit: { max: 3, windowMs: 60_000, anonymousMax: 10_000 },
+  });
+  await traffic(app);
+  await close();
+  await sink.ended();
+  const { documents } = sink;
+  // Per operation, per problem type, per auth failure reason and the process document.
+  t.ok(operationDocument(documents, 'getMe').length === 1 && serviceDocument(documents) !== undefined);
+  t.ok(documents.some((d) => 'Problems' in d) && documents.some((d) => 'AuthFailures' in d));
+  for (const document of documents) {
+    t.equal(document._aws.LogGroupName, logGroup, `LogGroupName in ${JSON.stringify(document)}`);
+    t.same(emfViolations(document), [], 'still valid EMF');
+  }
 });
 
 t.test('documents are flushed every METRICS_FLUSH_SECONDS, each interval counting only its own requests', async (t) => {

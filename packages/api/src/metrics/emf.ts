@@ -17,6 +17,18 @@ import type { DistributionValue } from './distribution.ts';
  *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html). The
  *   specification page itself describes numbers and numeric arrays only; this form is verified
  *   against those sources, not against CloudWatch.
+ * - `_aws.LogGroupName` (optional) is for the CloudWatch agent, not CloudWatch: the log group the agent
+ *   writes the document to. Without it the agent uses its own default, `emf/logs/default`; its
+ *   `logs.metrics_collected.emf` section has no option for the group. CloudWatch ignores the member
+ *   ("Members not recognized by this specification MUST be ignored", the specification above).
+ *   Sources: the EMF client libraries, which send it to the agent for the same purpose
+ *   (https://github.com/awslabs/aws-embedded-metrics-node#configuration, "LogGroupName: For
+ *   agent-based platforms, ... the destination log group ... passed from the library to the agent
+ *   in the Embedded Metric payload"; its AgentSink sets `_aws.LogGroupName`), and the agent's source
+ *   (aws/amazon-cloudwatch-agent translator/translate/otel/exporter/awscloudwatchlogs: default group
+ *   `emf/logs/default`; open-telemetry/opentelemetry-collector-contrib
+ *   exporter/awscloudwatchlogsexporter/exporter.go: with `raw_log`, a document's
+ *   `_aws.LogGroupName` replaces the configured group). Not observed against a real agent.
  */
 
 export const NAMESPACE = 'Taskboard';
@@ -33,6 +45,7 @@ export type MetricValue = number | DistributionValue;
 export interface EmfDocument {
   readonly _aws: {
     readonly Timestamp: number;
+    readonly LogGroupName?: string;
     readonly CloudWatchMetrics: readonly {
       readonly Namespace: string;
       readonly Dimensions: readonly (readonly string[])[];
@@ -42,12 +55,19 @@ export interface EmfDocument {
   readonly [member: string]: unknown;
 }
 
+/** What every document of a process carries besides its metrics. */
+export interface DocumentMetadata {
+  readonly timestamp: number;
+  /** `_aws.LogGroupName`: where the CloudWatch agent writes the document. @default - the agent's default */
+  readonly logGroupName?: string | undefined;
+}
+
 /**
  * One document: the dimensions' values and the metrics' values become root members. Metrics whose
  * value is undefined (a distribution with no samples) are left out of both.
  */
 export function emfDocument(
-  timestamp: number,
+  metadata: DocumentMetadata,
   dimensionSets: readonly (readonly string[])[],
   dimensions: Readonly<Record<string, string>>,
   metrics: readonly (readonly [name: string, unit: Unit, value: MetricValue | undefined])[],
@@ -61,7 +81,8 @@ export function emfDocument(
   }
   return {
     _aws: {
-      Timestamp: timestamp,
+      Timestamp: metadata.timestamp,
+      ...(metadata.logGroupName === undefined ? {} : { LogGroupName: metadata.logGroupName }),
       CloudWatchMetrics: [{ Namespace: NAMESPACE, Dimensions: dimensionSets, Metrics: definitions }],
     },
     ...dimensions,

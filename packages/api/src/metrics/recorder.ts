@@ -1,6 +1,6 @@
 import type { RejectionReason } from '../auth/token-rejected.ts';
 import { Distribution } from './distribution.ts';
-import { emfDocument } from './emf.ts';
+import { emfDocument, type DocumentMetadata } from './emf.ts';
 
 /** What the plugins that count something call (`app.metrics`); no-ops when metrics are off. */
 export interface MetricsHooks {
@@ -43,6 +43,7 @@ export interface ProcessReadings {
  */
 export class MetricsRecorder implements MetricsHooks {
   readonly #service: string;
+  readonly #logGroupName: string | undefined;
   readonly #operations = new Map<string, OperationStats>();
   readonly #problems = new Map<string, number>();
   readonly #authFailures = new Map<RejectionReason, number>();
@@ -52,8 +53,10 @@ export class MetricsRecorder implements MetricsHooks {
   #poolInUse = 0;
   #poolWaiting = 0;
 
-  constructor(service: string) {
+  /** @param logGroupName `_aws.LogGroupName` of every document (METRICS_EMF_LOG_GROUP). */
+  constructor(service: string, logGroupName?: string) {
     this.#service = service;
+    this.#logGroupName = logGroupName;
   }
 
   /** The counters of one operation (an OpenAPI operationId, or a route); one object per name. */
@@ -97,12 +100,13 @@ export class MetricsRecorder implements MetricsHooks {
   /** The interval's EMF documents, one JSON text each; resets every aggregate. */
   takeDocuments(timestamp: number, readings: ProcessReadings): string[] {
     const service = this.#service;
+    const metadata: DocumentMetadata = { timestamp, logGroupName: this.#logGroupName };
     const documents: string[] = [];
     for (const [operation, stats] of this.#operations) {
       if (stats.requests === 0) continue;
       documents.push(
         JSON.stringify(
-          emfDocument(timestamp, [['Service'], ['Service', 'Operation']], { Service: service, Operation: operation }, [
+          emfDocument(metadata, [['Service'], ['Service', 'Operation']], { Service: service, Operation: operation }, [
             ['Requests', 'Count', stats.requests],
             ['Errors4xx', 'Count', stats.errors4xx],
             ['Errors5xx', 'Count', stats.errors5xx],
@@ -118,7 +122,7 @@ export class MetricsRecorder implements MetricsHooks {
       const problemType = type.slice(type.lastIndexOf('/') + 1);
       documents.push(
         JSON.stringify(
-          emfDocument(timestamp, [['Service', 'ProblemType']], { Service: service, ProblemType: problemType }, [
+          emfDocument(metadata, [['Service', 'ProblemType']], { Service: service, ProblemType: problemType }, [
             ['Problems', 'Count', count],
           ]),
         ),
@@ -128,7 +132,7 @@ export class MetricsRecorder implements MetricsHooks {
     for (const [reason, count] of this.#authFailures) {
       documents.push(
         JSON.stringify(
-          emfDocument(timestamp, [['Service', 'Reason']], { Service: service, Reason: reason }, [
+          emfDocument(metadata, [['Service', 'Reason']], { Service: service, Reason: reason }, [
             ['AuthFailures', 'Count', count],
           ]),
         ),
@@ -137,7 +141,7 @@ export class MetricsRecorder implements MetricsHooks {
     this.#authFailures.clear();
     documents.push(
       JSON.stringify(
-        emfDocument(timestamp, [['Service']], { Service: service }, [
+        emfDocument(metadata, [['Service']], { Service: service }, [
           ['DbPoolInUse', 'Count', this.#poolInUse],
           ['DbPoolWaiting', 'Count', this.#poolWaiting],
           ['DbPoolWaitTime', 'Milliseconds', this.#poolWait.takeSnapshot()],

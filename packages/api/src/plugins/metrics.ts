@@ -41,7 +41,7 @@ export const metricsPlugin = fp(
       app.decorate('metrics', NO_METRICS);
       return;
     }
-    const recorder = new MetricsRecorder(config.serviceName);
+    const recorder = new MetricsRecorder(config.serviceName, config.emfLogGroup);
     app.decorate('metrics', recorder);
     const exporter: MetricsExporter =
       config.exporter === 'stdout' ? stdoutExporter() : new EmfAgentExporter(config.emfEndpoint);
