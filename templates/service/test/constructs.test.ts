@@ -62,7 +62,11 @@ t.test('every construct with its defaults', async (t) => {
   });
   const template = Template.fromStack(stack);
 
-  template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/taskboard/x/api', RetentionInDays: 90 });
+  template.hasResourceProperties('AWS::Logs::LogGroup', {
+    LogGroupName: '/taskboard/x/api-metrics',
+    RetentionInDays: 90,
+  });
   template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
     LaunchTemplateData: Match.objectLike({
       InstanceType: 't4g.small',

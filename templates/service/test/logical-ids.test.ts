@@ -55,6 +55,8 @@ const DEPLOYED_LOGICAL_IDS: Readonly<Record<string, string>> = {
   SloAlarmsLatencySlowShortD3C0022F: 'AWS::CloudWatch::Alarm',
   SloAlarmsLatencySlowBurnFC5191A9: 'AWS::CloudWatch::CompositeAlarm',
   Dashboard9E4231ED: 'AWS::CloudWatch::Dashboard',
+  // The log group the agent writes the api's EMF documents to (METRICS_EMF_LOG_GROUP).
+  ApiLogsMetricsE2F3B046: 'AWS::Logs::LogGroup',
 };
 
 function synthesize(spec: 'dev' | 'prod', awaitingMigrations: boolean): CloudFormationTemplate {

@@ -409,6 +409,34 @@ t.test('the agent listens for EMF and OTLP traces where user data points the api
   t.match(userDataOf(dev), 'OTEL_SERVICE_NAME="taskboard-api-dev"');
 });
 
+// The agent writes an EMF document to the log group named in its `_aws.LogGroupName`, else to its
+// default `emf/logs/default` (no retention, no owner); `logs.metrics_collected.emf` has no option for
+// the group: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Generation_CloudWatch_Agent.html
+// and https://github.com/awslabs/aws-embedded-metrics-node#configuration ("LogGroupName: For
+// agent-based platforms, ... passed from the library to the agent in the Embedded Metric payload").
+// The api puts METRICS_EMF_LOG_GROUP there (packages/api/test/metrics.test.ts).
+t.test('the EMF documents go to a log group of the stack, kept as long as the api log', async (t) => {
+  for (const [synthesized, instance, retention] of [
+    [dev, 'taskboard-api-dev', 14],
+    [prod, 'taskboard-api-prod', 365],
+  ] as const) {
+    const groups = Object.fromEntries(
+      resourcesOfType(synthesized.json, 'AWS::Logs::LogGroup').map(([id, properties]) => [
+        properties.LogGroupName as string,
+        { id, retention: properties.RetentionInDays },
+      ]),
+    );
+    t.same(Object.keys(groups).sort(), [`/taskboard/${instance}/api`, `/taskboard/${instance}/api-metrics`]);
+    const metrics = groups[`/taskboard/${instance}/api-metrics`]!;
+    t.equal(metrics.retention, retention, 'log_retention_days of the spec');
+    t.equal(groups[`/taskboard/${instance}/api`]!.retention, retention);
+    // A reference, not the name: CloudFormation creates the group before the launch template, so the
+    // agent never creates it first (without a retention).
+    t.match(userDataOf(synthesized), `METRICS_EMF_LOG_GROUP="${JSON.stringify({ Ref: metrics.id })}"`);
+    t.notMatch(JSON.stringify(synthesized.json), 'emf/logs/default');
+  }
+});
+
 t.test('one dashboard per environment over the Taskboard namespace, by Service', async (t) => {
   for (const [synthesized, service] of [
     [dev, 'taskboard-api-dev'],

@@ -50,6 +50,15 @@ t.test('the environment file carries every variable the api reads from AWS', asy
     'OTEL_TRACES_SAMPLER_ARG="0.05"',
   ]);
   t.ok(lines.includes('TimeoutStopSec=65'), 'systemd waits for drain window + shutdown deadline + 5 s');
+  t.notOk(
+    lines.some((line) => line.startsWith('METRICS_EMF_LOG_GROUP=')),
+    'no metrics log group: the agent default',
+  );
+  t.ok(
+    apiUserDataCommands({ ...config, metricsLogGroupName: '/taskboard/x/api-metrics' }).includes(
+      'METRICS_EMF_LOG_GROUP="/taskboard/x/api-metrics"',
+    ),
+  );
   t.ok(
     apiUserDataCommands({ ...config, databaseSslCaFile: '/etc/pki/rds.pem' }).includes(
       'DATABASE_SSL_CA_FILE="/etc/pki/rds.pem"',

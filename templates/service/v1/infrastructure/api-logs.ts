@@ -7,8 +7,13 @@ import { AGENT_OTLP_HTTP_ADDRESS, API_LOG_FILE, CLOUDWATCH_AGENT_USER } from './
 export interface ApiLogsProps {
   /** Name of the log group the api's log file is shipped to, e.g. `/taskboard/<instance>/api`. */
   readonly logGroupName: string;
-  /** How long CloudWatch Logs keeps the api's log. @default logs.RetentionDays.THREE_MONTHS */
+  /** How long CloudWatch Logs keeps the api's log and its metrics documents. @default logs.RetentionDays.THREE_MONTHS */
   readonly retention?: logs.RetentionDays;
+  /**
+   * Name of the log group the CloudWatch agent writes the api's EMF documents to: the api names it in
+   * each document (METRICS_EMF_LOG_GROUP, `_aws.LogGroupName`). @default `<logGroupName>-metrics`
+   */
+  readonly metricsLogGroupName?: string;
   /**
    * Name of the SSM parameter holding the CloudWatch agent configuration. It must start with
    * `AmazonCloudWatch-`: CloudWatchAgentServerPolicy, the instances' policy, grants ssm:GetParameter
@@ -22,9 +27,21 @@ export interface ApiLogsProps {
  * it (with memory and disk metrics, which the default EC2 metrics lack), receives the api's metrics
  * as Embedded Metric Format documents and its traces over OTLP/HTTP for X-Ray. User data points
  * the agent at `agentConfigParameter`.
+ *
+ * The EMF documents go to `metricsLogGroup`, with the same retention: the agent writes a document to
+ * the group its `_aws.LogGroupName` names, else to its own default `emf/logs/default`, which it
+ * creates without a retention and which no stack owns; its `logs.metrics_collected.emf` section has
+ * no option for the group. Sources: the agent's EMF page
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Generation_CloudWatch_Agent.html,
+ * only `{}` and the listener), the EMF client libraries, which pass the group to the agent in the
+ * payload (https://github.com/awslabs/aws-embedded-metrics-node#configuration, "LogGroupName"), and
+ * the agent's source (aws/amazon-cloudwatch-agent translator/translate/otel/exporter/awscloudwatchlogs;
+ * opentelemetry-collector-contrib exporter/awscloudwatchlogsexporter/exporter.go). Not observed in an account.
  */
 export class ApiLogs extends Construct {
   readonly logGroup: logs.LogGroup;
+  /** Where the agent writes the api's EMF documents; its name goes into user data (METRICS_EMF_LOG_GROUP). */
+  readonly metricsLogGroup: logs.LogGroup;
   readonly agentConfigParameter: ssm.StringParameter;
 
   constructor(scope: Construct, id: string, props: ApiLogsProps) {
@@ -37,9 +54,13 @@ export class ApiLogs extends Construct {
       );
     }
     // `Default`: the log group keeps the logical ID it had as the stack's child `ApiLogs` (service-stack.ts).
-    this.logGroup = new logs.LogGroup(this, 'Default', {
-      logGroupName: props.logGroupName,
-      retention: props.retention ?? logs.RetentionDays.THREE_MONTHS,
+    const retention = props.retention ?? logs.RetentionDays.THREE_MONTHS;
+    this.logGroup = new logs.LogGroup(this, 'Default', { logGroupName: props.logGroupName, retention });
+    // Created by the stack before any instance (user data refers to it), so the agent never creates
+    // it first without a retention, which would also make this resource fail as already existing.
+    this.metricsLogGroup = new logs.LogGroup(this, 'Metrics', {
+      logGroupName: props.metricsLogGroupName ?? `${props.logGroupName}-metrics`,
+      retention,
     });
     this.agentConfigParameter = new ssm.StringParameter(this, 'CloudWatchAgentConfig', {
       parameterName: name,

@@ -116,6 +116,7 @@ export class ServiceStack extends Stack {
     }
     const apiLogs = new ApiLogs(this, 'ApiLogs', {
       logGroupName: `/taskboard/${props.instanceName}/api`,
+      metricsLogGroupName: `/taskboard/${props.instanceName}/api-metrics`,
       retention: inputs.log_retention_days as logs.RetentionDays,
       agentConfigParameterName: `AmazonCloudWatch-${props.instanceName}`,
     });
@@ -141,6 +142,7 @@ export class ServiceStack extends Stack {
         ...(inputs.api_stage_name ? { apiStageName: inputs.api_stage_name } : {}),
         cloudWatchAgentConfigParameter: apiLogs.agentConfigParameter.parameterName,
         serviceName,
+        metricsLogGroupName: apiLogs.metricsLogGroup.logGroupName,
         traceSampleRatio: inputs.trace_sample_ratio,
         ...(inputs.database_migrator_secret_arn
           ? { databaseMigratorSecretId: inputs.database_migrator_secret_arn }

@@ -28,6 +28,11 @@ export interface ApiConfiguration {
   readonly databaseMigratorSecretId?: string;
   /** OTEL_SERVICE_NAME: the `Service` dimension of the api's metrics and the service name of its traces. */
   readonly serviceName: string;
+  /**
+   * METRICS_EMF_LOG_GROUP: the log group the CloudWatch agent writes the api's EMF documents to (api-logs.ts).
+   * @default - unset: the agent's default group, `emf/logs/default`
+   */
+  readonly metricsLogGroupName?: string;
   /** OTEL_TRACES_SAMPLER_ARG: share of new traces sampled (0-1). */
   readonly traceSampleRatio: number;
 }
@@ -104,6 +109,7 @@ export function apiUserDataCommands(config: ApiConfiguration): string[] {
     // EMF listener and OTLP receiver): no AWS API call from the api per request or per flush.
     METRICS_EXPORTER: 'emf-agent',
     METRICS_EMF_ENDPOINT: AGENT_EMF_ENDPOINT,
+    ...(config.metricsLogGroupName ? { METRICS_EMF_LOG_GROUP: config.metricsLogGroupName } : {}),
     OTEL_SERVICE_NAME: config.serviceName,
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://${AGENT_OTLP_HTTP_ADDRESS}`,
