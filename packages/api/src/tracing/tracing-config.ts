@@ -7,22 +7,17 @@ import { ConfigError } from '../config.ts';
  */
 export type TracesExporter = 'otlp' | 'console';
 
-export type SamplerName =
-  | 'always_on'
-  | 'always_off'
-  | 'traceidratio'
-  | 'parentbased_always_on'
-  | 'parentbased_always_off'
-  | 'parentbased_traceidratio';
-
-const SAMPLERS: readonly SamplerName[] = [
+/** The names OTEL_TRACES_SAMPLER accepts (the SDK specification's own samplers). */
+export const SAMPLER_NAMES = [
   'always_on',
   'always_off',
   'traceidratio',
   'parentbased_always_on',
   'parentbased_always_off',
   'parentbased_traceidratio',
-];
+] as const;
+
+export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
 export interface TracingConfig {
   readonly exporter: TracesExporter;
@@ -75,8 +70,8 @@ export function loadTracingConfig(env: Env = process.env): TracingConfig | undef
     throw new ConfigError(`OTEL_TRACES_EXPORTER must be otlp, console or none, got "${exporter}"`);
   }
   const sampler = (value(env, 'OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on').toLowerCase();
-  if (!(SAMPLERS as readonly string[]).includes(sampler)) {
-    throw new ConfigError(`OTEL_TRACES_SAMPLER must be one of ${SAMPLERS.join(', ')}, got "${sampler}"`);
+  if (!(SAMPLER_NAMES as readonly string[]).includes(sampler)) {
+    throw new ConfigError(`OTEL_TRACES_SAMPLER must be one of ${SAMPLER_NAMES.join(', ')}, got "${sampler}"`);
   }
   const ratioRaw = value(env, 'OTEL_TRACES_SAMPLER_ARG');
   const samplerRatio = ratioRaw === undefined ? 1 : Number(ratioRaw);

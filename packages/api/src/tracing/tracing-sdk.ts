@@ -38,6 +38,7 @@ import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
 import type { FastifyPluginCallback } from 'fastify';
+import { SampledChildrenTracerProvider } from './sampled-children.ts';
 import { rememberTraceIds } from './trace-fields.ts';
 import type { SamplerName, TracingConfig } from './tracing-config.ts';
 
@@ -104,11 +105,15 @@ export async function startTracingSdk(config: TracingConfig, options: TracingSdk
     requestHook: (span, request) => rememberTraceIds(request, span.spanContext()),
   });
   fastify.setTracerProvider(provider);
+  // Everything below the request span starts no span for an unsampled request (sampled-children.ts).
+  const childProvider = new SampledChildrenTracerProvider(provider);
   const undici = new UndiciInstrumentation();
-  undici.setTracerProvider(provider);
-  // Serialisation spans say nothing an operation's span does not.
-  const prisma = new PrismaInstrumentation({ ignoreSpanTypes: ['prisma:client:serialize'] });
-  prisma.setTracerProvider(provider);
+  undici.setTracerProvider(childProvider);
+  // Serialisation spans say nothing an operation's span does not. Constructed disabled: Prisma's
+  // instrumentation hands its provider to the client when enabled, and would otherwise take the global one.
+  const prisma = new PrismaInstrumentation({ enabled: false, ignoreSpanTypes: ['prisma:client:serialize'] });
+  prisma.setTracerProvider(childProvider);
+  prisma.enable();
 
   return {
     fastifyPlugin: fastify.plugin(),
