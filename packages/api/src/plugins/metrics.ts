@@ -1,8 +1,9 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { FastifyInstance, FastifyReply, onResponseHookHandler, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { MetricsConfig } from '../config.ts';
 import { EmfAgentExporter, stdoutExporter, type MetricsExporter } from '../metrics/exporters.ts';
+import { operationName, UNMATCHED_OPERATION } from '../metrics/operation.ts';
 import { MetricsRecorder, NO_METRICS, type MetricsHooks, type OperationStats } from '../metrics/recorder.ts';
 
 declare module 'fastify' {
@@ -15,12 +16,6 @@ declare module 'fastify' {
 export interface MetricsPluginOptions {
   /** @default metrics off */
   readonly metrics?: MetricsConfig;
-}
-
-/** The Operation dimension of a route: its OpenAPI operationId, else its URL (e.g. /docs/json). */
-function operationName(route: RouteOptions): string {
-  const operationId = (route.schema as { operationId?: unknown } | undefined)?.operationId;
-  return typeof operationId === 'string' ? operationId : route.url;
 }
 
 /**
@@ -60,7 +55,7 @@ export const metricsPlugin = fp(
       route.onResponse = existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
     });
     // Requests no route matched (the not-found handler: 404, 405) have no route hook.
-    const unmatched = recorder.operation('unmatched');
+    const unmatched = recorder.operation(UNMATCHED_OPERATION);
     app.addHook('onResponse', (request, reply, done) => {
       if (request.is404) observe(unmatched, reply);
       done();

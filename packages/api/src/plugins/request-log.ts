@@ -1,5 +1,6 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { clientRequestIdOf } from '../http/request-id.ts';
+import { requestOperation } from '../metrics/operation.ts';
 
 export interface OneLinePerRequestOptions {
   /** Field name of the request id. @default 'reqId' */
@@ -10,7 +11,7 @@ export interface OneLinePerRequestOptions {
 
 /**
  * One log line per request, written when it completes, carrying the request (method, url,
- * request id), who made it (`sub` of the verified token, absent when none verified), the caller's
+ * request id, `operation`), who made it (`sub` of the verified token, absent when none verified), the caller's
  * own `x-request-id` if any, and the outcome; a traced request's logger also carries `trace_id` and
  * `span_id` (tracing/plugin.ts), so this line and every other line of the request have them.
  * Fastify's default writes two lines, each through redaction, which the benchmark profile showed
@@ -32,6 +33,8 @@ export class OneLinePerRequest extends LogController {
       req: request,
       res: reply,
       responseTime: reply.elapsedTime,
+      // The metrics' Operation dimension (operationId, route URL or `unmatched`): joins this line to them.
+      operation: requestOperation(request),
       // `principal` is null until a token verified (health checks, rejected tokens).
       sub: (request.principal as FastifyRequest['principal'] | null)?.userId,
       clientRequestId: this.recordClientRequestId ? clientRequestIdOf(request) : undefined,
