@@ -68,6 +68,11 @@ const engineDir = dirname(fileURLToPath(import.meta.resolve('@prisma/schema-engi
 cpSync(engineDir, join(OUT_DIR, 'node_modules', '@prisma', 'schema-engine-wasm'), { recursive: true });
 mkdirSync(join(OUT_DIR, 'deploy'));
 cpSync(UNIT_FILE, join(OUT_DIR, 'deploy', 'taskboard-api.service'));
+// Swagger UI's assets: read at start-up (its logo) when DOCS_ENABLED, served under /docs/static
+// (src/plugins/openapi.ts points the plugin here: bundled, its own path would miss them).
+cpSync(join(dirname(fileURLToPath(import.meta.resolve('@fastify/swagger-ui'))), 'static'), join(OUT_DIR, 'static'), {
+  recursive: true,
+});
 const { version } = JSON.parse(readFileSync(join(API_DIR, 'package.json'), 'utf8')) as { version: string };
 writeFileSync(
   join(OUT_DIR, 'package.json'),

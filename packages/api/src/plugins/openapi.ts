@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
@@ -7,6 +9,16 @@ import { CORS_EXTENSION, CORS_POLICY } from '../http/cors-policy.ts';
 
 /** `info.version`: moves with @taskboard/sdk releases (see ../contract-version.ts). */
 export const API_VERSION = CONTRACT_VERSION;
+
+/**
+ * Swagger UI's assets in the bundled artifact: scripts/bundle.ts copies them to `static/` beside
+ * server.js. Bundled, the plugin would look for them one folder above the artifact (its own
+ * `__dirname/../static`), so it is given this folder (`baseDir`, the plugin's documented way for
+ * bundles); run from source there is no such folder and the plugin serves its own.
+ */
+function bundledUiAssets(): string | undefined {
+  return [fileURLToPath(new URL('static', import.meta.url))].find((dir) => existsSync(dir));
+}
 
 /**
  * OpenAPI 3.1 from the route schemas. Shared models keep their $id as component names,
@@ -55,7 +67,12 @@ export const openapiPlugin = fp(
       },
     });
     if (options.ui) {
-      await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } });
+      await app.register(swaggerUi, {
+        routePrefix: '/docs',
+        staticCSP: true,
+        uiConfig: { deepLinking: true },
+        baseDir: bundledUiAssets(),
+      });
     }
   },
   { name: 'openapi' },
