@@ -62,8 +62,8 @@ function words(raw: string | undefined): string[] {
 
 function watchSignals(raw: string | undefined): WatchSignals {
   const value = raw?.trim() || 'both';
-  if (value !== 'both' && value !== 'metrics' && value !== 'traces') {
-    throw new Error(`BENCH_WATCH_SIGNALS must be both, metrics or traces, got "${value}"`);
+  if (value !== 'both' && value !== 'metrics' && value !== 'traces' && value !== 'none') {
+    throw new Error(`BENCH_WATCH_SIGNALS must be both, metrics, traces or none, got "${value}"`);
   }
   return value;
 }

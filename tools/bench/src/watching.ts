@@ -19,8 +19,11 @@ export interface WatchEndpoints {
   readonly otlp: string;
 }
 
-/** Which instrumentation the "on" side runs: both (as in production), or one alone to see its share. */
-export type WatchSignals = 'both' | 'metrics' | 'traces';
+/**
+ * Which instrumentation the "on" side runs: both (as in production), one alone to see its share, or
+ * none: an A/A run of two identical processes, whose ratio is the measurement's own error.
+ */
+export type WatchSignals = 'both' | 'metrics' | 'traces' | 'none';
 
 /**
  * The api's environment for each side. Off: no exporter at all. On: as the service template
@@ -36,7 +39,7 @@ export function instrumentationEnv(
   signals: WatchSignals = 'both',
 ): Record<string, string> {
   const off = { METRICS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none' };
-  if (side === 'off') return off;
+  if (side === 'off' || signals === 'none') return off;
   const metrics = {
     METRICS_EXPORTER: 'emf-agent',
     METRICS_EMF_ENDPOINT: endpoints.emf,
@@ -164,7 +167,11 @@ export function formatWatching(result: WatchResult): string[] {
     `cost of watching (${result.scenario}, closed loop, ${result.durationSeconds} s measured per side in ${result.rounds} alternating rounds):` +
       ` instrumentation off (METRICS_EXPORTER=none, OTEL_TRACES_EXPORTER=none) vs on (EMF to a TCP sink, flushed every` +
       ` ${result.flushSeconds} s; OTLP traces to an HTTP sink, ${WATCH_SAMPLER} ${result.samplerRatio})` +
-      (result.signals === 'both' ? '' : ` — "on" with ${result.signals} only (BENCH_WATCH_SIGNALS)`),
+      (result.signals === 'both'
+        ? ''
+        : result.signals === 'none'
+          ? ' — "on" with nothing on (BENCH_WATCH_SIGNALS=none): an A/A run, its ratio is the measurement\'s own error'
+          : ` — "on" with ${result.signals} only (BENCH_WATCH_SIGNALS)`),
     side('off', off),
     side('on', on),
     `  CPU per request on/off ${judged.cpuRatio === null ? '-' : judged.cpuRatio.toFixed(3)} (${percent} %; target ≤ ${WATCH_CPU_RATIO_TARGET.toFixed(2)}): ${verdict(judged.cpuOk)}` +

@@ -95,9 +95,10 @@ t.test(
     t.throws(() => benchOptions({ BENCH_WATCH_ROUNDS: '0' }, '/r'), /BENCH_WATCH_ROUNDS/);
     t.equal(benchOptions({ BENCH_WATCH_SIGNALS: 'metrics' }, '/r').watchSignals, 'metrics');
     t.equal(benchOptions({ BENCH_WATCH_SIGNALS: 'traces' }, '/r').watchSignals, 'traces');
+    t.equal(benchOptions({ BENCH_WATCH_SIGNALS: 'none' }, '/r').watchSignals, 'none');
     t.throws(
       () => benchOptions({ BENCH_WATCH_SIGNALS: 'logs' }, '/r'),
-      /BENCH_WATCH_SIGNALS must be both, metrics or traces, got "logs"/,
+      /BENCH_WATCH_SIGNALS must be both, metrics, traces or none, got "logs"/,
     );
   },
 );

@@ -82,6 +82,11 @@ t.test('off sets no exporter; on exports as the service template does, to the si
     OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
     OTEL_TRACES_SAMPLER_ARG: '1',
   });
+  t.same(
+    instrumentationEnv('on', endpoints, 0.05, 5, 'none'),
+    instrumentationEnv('off', endpoints, 0.05, 5),
+    'A/A: both sides alike',
+  );
 });
 
 t.test('rounds combine into total CPU over total requests, peaks and errors across rounds', async (t) => {
@@ -156,6 +161,10 @@ t.test('the report section shows both sides, the ratio with its verdict and what
   t.match(
     formatWatching(watch(side(1), side(1), { signals: 'traces' })).join('\n'),
     'parentbased_traceidratio 0.05) — "on" with traces only (BENCH_WATCH_SIGNALS)\n',
+  );
+  t.match(
+    formatWatching(watch(side(1), side(1), { signals: 'none' })).join('\n'),
+    '— "on" with nothing on (BENCH_WATCH_SIGNALS=none): an A/A run, its ratio is the measurement\'s own error\n',
   );
 
   const costly = formatWatching(watch(side(1.0), side(1.2))).join('\n');
