@@ -39,6 +39,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
 import type { FastifyPluginCallback } from 'fastify';
 import { SampledChildrenTracerProvider } from './sampled-children.ts';
+import { withHttpServerStatus } from './server-span-status.ts';
 import { rememberTraceIds } from './trace-fields.ts';
 import type { SamplerName, TracingConfig } from './tracing-config.ts';
 
@@ -77,11 +78,17 @@ export async function spanProcessor(
   config: Pick<TracingConfig, 'exporter' | 'otlpTracesUrl'>,
   options: TracingSdkOptions,
 ): Promise<SpanProcessor> {
-  if (options.exporter !== undefined) return new SimpleSpanProcessor({ exporter: options.exporter });
-  if (config.exporter === 'console') return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
+  if (options.exporter !== undefined) {
+    return new SimpleSpanProcessor({ exporter: withHttpServerStatus(options.exporter) });
+  }
+  if (config.exporter === 'console') {
+    return new SimpleSpanProcessor({ exporter: withHttpServerStatus(new ConsoleSpanExporter()) });
+  }
   // Only this exporter pulls in the OTLP transformer and its protobuf code: loaded when chosen.
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
-  return new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: config.otlpTracesUrl }) });
+  return new BatchSpanProcessor({
+    exporter: withHttpServerStatus(new OTLPTraceExporter({ url: config.otlpTracesUrl })),
+  });
 }
 
 /** Sets the global tracer provider, context manager and propagator, and turns the instrumentations on. */
