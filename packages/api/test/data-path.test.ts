@@ -1,14 +1,23 @@
+import type { QueryConfig } from 'pg';
 import t from 'tap';
 import { foreignKeyViolation } from '../src/db/errors.ts';
+import type { SqlPool } from '../src/db/hot-sql.ts';
 import { uuidv7 } from '../src/db/uuidv7.ts';
 import type { Db } from '../src/db/prisma-client.ts';
 import { createProject, createTask } from './helpers/projects.ts';
 import { buildTestApp, json, signedIn } from './helpers/stack.ts';
+import { TaskService } from '../src/services/tasks.ts';
 
 t.test('foreignKeyViolation names the constraint however Prisma reports it', async (t) => {
   const adapter = { code: 'P2003', meta: { driverAdapterError: { cause: { constraint: { index: 'a_fkey' } } } } };
   t.equal(foreignKeyViolation(adapter), 'a_fkey', 'from the driver adapter (adapter-pg)');
   t.equal(foreignKeyViolation({ code: 'P2003', meta: { constraint: 'b_fkey' } }), 'b_fkey', "from Prisma's meta");
+  const raw = {
+    code: 'P2010',
+    meta: { driverAdapterError: { cause: { originalCode: '23503', constraint: { index: 'd_fkey' } } } },
+  };
+  t.equal(foreignKeyViolation(raw), 'd_fkey', 'a raw statement through Prisma (P2010)');
+  t.equal(foreignKeyViolation({ code: '23503', constraint: 'c_fkey' }), 'c_fkey', "from pg's own error (the pool)");
   t.equal(foreignKeyViolation({ code: '23503' }), '', 'a violation without a name');
   t.equal(foreignKeyViolation(new Error('wrapped', { cause: adapter })), 'a_fkey', 'through a cause');
   t.equal(foreignKeyViolation({ code: 'P2002' }), undefined, 'another error');
@@ -24,20 +33,44 @@ t.test('uuidv7 carries the millisecond timestamp, version 7 and the RFC 9562 var
 t.test('a task created after its project went away answers 404, not 500', async (t) => {
   const app = await buildTestApp(t);
   const { alice } = await signedIn(app, 'alice');
-  const project = await createProject(app, alice, { name: 'Gone soon' });
   const principal = { userId: 'x', issuer: 'i', email: null, groups: [], isAdmin: false };
-  // The access check saw the project (a row with a role); the project is deleted before the INSERT.
+
+  // Inside a transaction (an idempotent create): the statements go through Prisma. The access
+  // check saw the project (a row with a role); the project is deleted before the INSERT.
+  const inTransaction = await createProject(app, alice, { name: 'Gone soon' });
+  let calls = 0;
   const db = {
-    task: app.prisma.task,
-    $queryRaw: async () => {
-      await app.prisma.project.delete({ where: { id: project.id } });
-      return [{ ...project, role: 'member' }];
+    $queryRawUnsafe: async (text: string, ...values: unknown[]) => {
+      if (calls++ > 0) return app.prisma.$queryRawUnsafe(text, ...values);
+      await app.prisma.project.delete({ where: { id: inTransaction.id } });
+      return [{ ...inTransaction, role: 'member' }];
     },
   } as unknown as Db;
-  await t.rejects(app.services.tasks.create(db, principal, project.id, { title: 'late' }), {
+  await t.rejects(app.services.tasks.create(db, principal, inTransaction.id, { title: 'late' }), {
     status: 404,
     message: 'Project not found',
   });
+
+  // On the pool (the hot path, db/hot-sql.ts): the same race, the same answer.
+  const onPool = await createProject(app, alice, { name: 'Gone soon too' });
+  const pool = app.database.pool;
+  let queries = 0;
+  const racing: SqlPool = {
+    query: (async (config: QueryConfig) => {
+      if (queries++ === 0) {
+        const result = await pool.query(config);
+        await app.prisma.project.delete({ where: { id: onPool.id } });
+        return { ...result, rows: [{ ...onPool, role: 'member' }] };
+      }
+      return pool.query(config);
+    }) as SqlPool['query'],
+  };
+  const service = new TaskService(app.prisma, racing);
+  await t.rejects(service.create(app.prisma, principal, onPool.id, { title: 'late' }), {
+    status: 404,
+    message: 'Project not found',
+  });
+  t.equal(queries, 2, 'the access check and the INSERT, both on the pool');
 });
 
 t.test("an admin's project list pages through every project", async (t) => {

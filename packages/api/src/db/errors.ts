@@ -66,18 +66,24 @@ export function isRecordNotFound(error: unknown): boolean {
 }
 
 /**
- * Prisma's "foreign key constraint failed" (P2003, SQLSTATE 23503): the constraint's name when the
+ * Prisma's "foreign key constraint failed" (P2003) or pg's SQLSTATE 23503: the constraint's name when the
  * driver reports it, '' when it does not; undefined for any other error.
  */
 export function foreignKeyViolation(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const { code, meta, cause } = error as {
+  const { code, meta, constraint, cause } = error as {
     code?: string;
-    meta?: { constraint?: unknown; driverAdapterError?: { cause?: { constraint?: { index?: unknown } } } };
+    meta?: {
+      constraint?: unknown;
+      driverAdapterError?: { cause?: { originalCode?: unknown; constraint?: { index?: unknown } } };
+    };
+    /** pg's own error (a statement on the pool, db/hot-sql.ts). */
+    constraint?: unknown;
     cause?: unknown;
   };
-  if (code === 'P2003' || code === '23503') {
-    const name = meta?.driverAdapterError?.cause?.constraint?.index ?? meta?.constraint;
+  // P2010: a raw statement failed (`$queryRawUnsafe` in a transaction); the SQLSTATE is in the cause.
+  if (code === 'P2003' || code === '23503' || meta?.driverAdapterError?.cause?.originalCode === '23503') {
+    const name = meta?.driverAdapterError?.cause?.constraint?.index ?? meta?.constraint ?? constraint;
     return typeof name === 'string' ? name : '';
   }
   return cause !== undefined && cause !== error ? foreignKeyViolation(cause) : undefined;

@@ -10,7 +10,7 @@ import type { CredentialsProvider } from './credentials.ts';
  */
 export type Db = Pick<
   PrismaClient,
-  'project' | 'projectMember' | 'projectInvitation' | 'task' | 'user' | '$queryRaw' | '$executeRaw'
+  'project' | 'projectMember' | 'projectInvitation' | 'task' | 'user' | '$queryRaw' | '$queryRawUnsafe' | '$executeRaw'
 >;
 
 export interface DatabaseOptions {

@@ -33,7 +33,7 @@ export const servicesPlugin = fp(
     app.decorate('services', {
       projects: new ProjectService(app.prisma),
       invitations: new InvitationService(app.prisma),
-      tasks: new TaskService(app.prisma),
+      tasks: new TaskService(app.prisma, app.database.pool),
       userProvisioner: new UserProvisioner(app.prisma),
       idempotency: new IdempotencyStore(app.prisma, options.idempotencyTtlSeconds),
       me: new MeService(app.prisma),

@@ -1,5 +1,7 @@
 import type { Principal } from '../auth/principal.ts';
 import { Prisma, type PrismaClient, type Project, type Task } from '../generated/prisma/client.ts';
+import type { QueryResultRow } from 'pg';
+import { hotQuery, type SqlPool } from '../db/hot-sql.ts';
 import { forbidden, notFound } from '../http/problem.ts';
 
 export type Role = 'owner' | 'member';
@@ -10,8 +12,21 @@ export interface ProjectAccess {
   readonly role: Role | null;
 }
 
-/** What the access queries need: one raw statement each. A transaction client qualifies too. */
-export type Reader = Pick<PrismaClient, '$queryRaw'>;
+/**
+ * What the access queries run on: the pg pool (the hot path, db/hot-sql.ts), or a Prisma client or
+ * transaction client (inside an idempotent create or an invitation's transaction), which sends the
+ * same statement text with `$queryRawUnsafe` (parameters are bound, never spliced, either way).
+ */
+export type Reader = Pick<PrismaClient, '$queryRawUnsafe'> | SqlPool;
+
+async function rowsOf<Row extends QueryResultRow>(
+  db: Reader,
+  text: string,
+  values: readonly unknown[],
+): Promise<Row[]> {
+  if ('$queryRawUnsafe' in db) return db.$queryRawUnsafe<Row[]>(text, ...values);
+  return hotQuery<Row>(db, text, values);
+}
 
 /** Where an admin's read of a project they are not a member of is recorded (the request's logger). */
 export interface AuditLog {
@@ -39,17 +54,54 @@ export function oneLine(query: Prisma.Sql): Prisma.Sql {
  * wants that check and the data it guards in ONE round trip. Prisma's query builder loads an
  * `include` with a second statement (relation joins are a preview feature), and a relation
  * filter (`members: { some: ... }`) cannot return the caller's role nor tell an empty page from a
- * hidden project. So the reads are `$queryRaw` tagged templates (parameters are bound, never
- * spliced) with explicit row types; writes stay on the query builder. The statement counts and
- * the CPU of both ways: docs/benchmarks.md (check-sql), scripts/measure-data-path.ts.
+ * hidden project. So the reads are raw statements with numbered parameters and explicit row types;
+ * the statement counts and the CPU of each way: docs/benchmarks.md (check-sql),
+ * scripts/measure-data-path.ts. Each text is one line, byte for byte what
+ * tools/bench/src/baseline-sql.ts sends (`npm run check-sql -w @taskboard/bench` compares them).
  */
 
 export const PROJECT_COLUMNS = Prisma.sql`p."id", p."name", p."description", p."owner_id" AS "ownerId", p."version",
   p."created_at" AS "createdAt", p."updated_at" AS "updatedAt"`;
 
-const TASK_COLUMNS = Prisma.sql`t."id", t."project_id" AS "projectId", t."title", t."description",
-  t."status"::text AS "status", t."priority"::text AS "priority", t."assignee_id" AS "assigneeId",
-  t."due_date" AS "dueDate", t."version", t."created_at" AS "createdAt", t."updated_at" AS "updatedAt"`;
+const PROJECT_COLUMN_LIST = oneLine(PROJECT_COLUMNS).strings.join('');
+
+const TASK_COLUMN_LIST =
+  't."id", t."project_id" AS "projectId", t."title", t."description", t."status"::text AS "status", ' +
+  't."priority"::text AS "priority", t."assignee_id" AS "assigneeId", t."due_date" AS "dueDate", t."version", ' +
+  't."created_at" AS "createdAt", t."updated_at" AS "updatedAt"';
+
+/** Parameters: userId, projectId, isAdmin. */
+const SELECT_PROJECT_ACCESS =
+  `SELECT ${PROJECT_COLUMN_LIST}, m."role"::text AS "role" FROM "projects" p LEFT JOIN "project_members" m ` +
+  'ON m."project_id" = p."id" AND m."user_id" = $1 WHERE p."id" = $2::uuid AND (m."role" IS NOT NULL OR $3::boolean)';
+
+/** Parameters: userId, taskId, isAdmin. */
+export const SELECT_TASK_ACCESS =
+  `SELECT ${TASK_COLUMN_LIST}, m."role"::text AS "role" FROM "tasks" t LEFT JOIN "project_members" m ` +
+  'ON m."project_id" = t."project_id" AND m."user_id" = $1 WHERE t."id" = $2::uuid AND (m."role" IS NOT NULL OR $3::boolean)';
+
+/**
+ * A page of tasks; the filters present decide the statement (the parameters are numbered in the
+ * order they appear). Eight texts at most, built once each.
+ */
+const taskPageStatements = new Map<string, string>();
+function selectTaskPage(status: boolean, assignee: boolean, after: boolean): string {
+  const shape = `${status}${assignee}${after}`;
+  let text = taskPageStatements.get(shape);
+  if (text !== undefined) return text;
+  let next = 3;
+  const conditions = ['t."project_id" = p."id"', '(m."role" IS NOT NULL OR $2::boolean)'];
+  if (status) conditions.push(`t."status" = $${next++}::"task_status"`);
+  if (assignee) conditions.push(`t."assignee_id" = $${next++}`);
+  if (after) conditions.push(`t."id" > $${next++}::uuid`);
+  text =
+    `SELECT m."role"::text AS "role", ${TASK_COLUMN_LIST} FROM "projects" p LEFT JOIN "project_members" m ` +
+    'ON m."project_id" = p."id" AND m."user_id" = $1 LEFT JOIN LATERAL ( SELECT * FROM "tasks" t ' +
+    `WHERE ${conditions.join(' AND ')} ORDER BY t."id" LIMIT $${next} ) t ON true ` +
+    `WHERE p."id" = $${next + 1}::uuid ORDER BY t."id"`;
+  taskPageStatements.set(shape, text);
+  return text;
+}
 
 type RoleColumn = { role: Role | null };
 
@@ -81,13 +133,11 @@ export function auditRead(
 
 /** The project and the caller's role in it: one statement. */
 export async function loadProjectAccess(db: Reader, principal: Principal, projectId: string): Promise<ProjectAccess> {
-  const rows = await db.$queryRaw<(Project & RoleColumn)[]>(
-    oneLine(Prisma.sql`
-    SELECT ${PROJECT_COLUMNS}, m."role"::text AS "role"
-    FROM "projects" p
-    LEFT JOIN "project_members" m ON m."project_id" = p."id" AND m."user_id" = ${principal.userId}
-    WHERE p."id" = ${projectId}::uuid AND (m."role" IS NOT NULL OR ${principal.isAdmin}::boolean)`),
-  );
+  const rows = await rowsOf<Project & RoleColumn>(db, SELECT_PROJECT_ACCESS, [
+    principal.userId,
+    projectId,
+    principal.isAdmin,
+  ]);
   const row = rows[0];
   const role = visibleRole(principal, row !== undefined, row?.role ?? null, 'Project');
   const { role: _role, ...project } = row as Project & RoleColumn;
@@ -100,13 +150,7 @@ export async function loadTaskAccess(
   principal: Principal,
   taskId: string,
 ): Promise<{ task: Task; role: Role | null }> {
-  const rows = await db.$queryRaw<(Task & RoleColumn)[]>(
-    oneLine(Prisma.sql`
-    SELECT ${TASK_COLUMNS}, m."role"::text AS "role"
-    FROM "tasks" t
-    LEFT JOIN "project_members" m ON m."project_id" = t."project_id" AND m."user_id" = ${principal.userId}
-    WHERE t."id" = ${taskId}::uuid AND (m."role" IS NOT NULL OR ${principal.isAdmin}::boolean)`),
-  );
+  const rows = await rowsOf<Task & RoleColumn>(db, SELECT_TASK_ACCESS, [principal.userId, taskId, principal.isAdmin]);
   const row = rows[0];
   const role = visibleRole(principal, row !== undefined, row?.role ?? null, 'Task');
   const { role: _role, ...task } = row as Task & RoleColumn;
@@ -132,24 +176,13 @@ export async function loadTaskPage(
   projectId: string,
   filter: TaskPageFilter,
 ): Promise<{ tasks: Task[]; role: Role | null }> {
-  const conditions = [
-    Prisma.sql`t."project_id" = p."id"`,
-    Prisma.sql`(m."role" IS NOT NULL OR ${principal.isAdmin}::boolean)`,
-    ...(filter.status === undefined ? [] : [Prisma.sql`t."status" = ${filter.status}::"task_status"`]),
-    ...(filter.assigneeId === undefined ? [] : [Prisma.sql`t."assignee_id" = ${filter.assigneeId}`]),
-    ...(filter.after === undefined ? [] : [Prisma.sql`t."id" > ${filter.after}::uuid`]),
-  ];
-  const rows = await db.$queryRaw<(TaskOrNull & RoleColumn)[]>(
-    oneLine(Prisma.sql`
-    SELECT m."role"::text AS "role", ${TASK_COLUMNS}
-    FROM "projects" p
-    LEFT JOIN "project_members" m ON m."project_id" = p."id" AND m."user_id" = ${principal.userId}
-    LEFT JOIN LATERAL (
-      SELECT * FROM "tasks" t WHERE ${Prisma.join(conditions, ' AND ')} ORDER BY t."id" LIMIT ${filter.limit}
-    ) t ON true
-    WHERE p."id" = ${projectId}::uuid
-    ORDER BY t."id"`),
-  );
+  const values: unknown[] = [principal.userId, principal.isAdmin];
+  if (filter.status !== undefined) values.push(filter.status);
+  if (filter.assigneeId !== undefined) values.push(filter.assigneeId);
+  if (filter.after !== undefined) values.push(filter.after);
+  values.push(filter.limit, projectId);
+  const text = selectTaskPage(filter.status !== undefined, filter.assigneeId !== undefined, filter.after !== undefined);
+  const rows = await rowsOf<TaskOrNull & RoleColumn>(db, text, values);
   const first = rows[0];
   const role = visibleRole(principal, first !== undefined, first?.role ?? null, 'Project');
   const tasks: Task[] = [];
@@ -161,7 +194,7 @@ type TaskOrNull = { [K in keyof Task]: Task[K] | null };
 
 /** A page of the projects the caller sees (admins: all) with the caller's role in each: one statement. */
 export async function loadProjectPage(
-  db: Reader,
+  db: Pick<PrismaClient, '$queryRaw'>,
   principal: Principal,
   filter: { limit: number; after?: string },
 ): Promise<(Project & RoleColumn)[]> {

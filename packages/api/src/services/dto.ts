@@ -40,8 +40,3 @@ export function memberDto(row: {
 }): Member {
   return { userId: row.userId, role: row.role, email: row.user.email, createdAt: row.createdAt.toISOString() };
 }
-
-/** `YYYY-MM-DD` (already validated as a calendar date) to the Date Prisma stores in a DATE column. */
-export function toDate(value: string | null | undefined): Date | null {
-  return value === null || value === undefined ? null : new Date(`${value}T00:00:00.000Z`);
-}

@@ -10,7 +10,7 @@ import { projectDto } from './dto.ts';
 /** What an invitation write needs; the app's client and an interactive transaction both qualify. */
 export type InvitationDb = Pick<
   PrismaClient,
-  'project' | 'projectMember' | 'projectInvitation' | '$queryRaw' | '$executeRaw'
+  'project' | 'projectMember' | 'projectInvitation' | '$queryRaw' | '$queryRawUnsafe' | '$executeRaw'
 >;
 
 /**

@@ -1,0 +1,55 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import pg from 'pg';
+
+/**
+ * The hot statements (a task read, a page of tasks, a project's access check, a task's INSERT and
+ * UPDATE) run on the pg pool Prisma's driver adapter uses (app.database.pool), not through the
+ * Prisma client: ADR 0009 and docs/benchmarks.md have the measurement (the client's pipeline,
+ * not its query builder, costs more CPU than the statement itself, raw SQL and TypedSQL included).
+ * Same connections, same credentials, timeouts and pool metrics; the statements are the ones the
+ * Prisma client sent before, byte for byte (`npm run check-sql -w @taskboard/bench`).
+ */
+export type SqlPool = Pick<pg.Pool, 'query'>;
+
+const DATE_OID = 1082;
+
+/**
+ * Rows as the Prisma client returned them: a DATE is a Date at UTC midnight (pg's default parser
+ * would take the process's local midnight); timestamptz, integers and text are pg's defaults.
+ */
+const utcDates: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === DATE_OID
+      ? (value: string) => new Date(`${value}T00:00:00.000Z`)
+      : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+const tracer = trace.getTracer('taskboard-api-db');
+
+/**
+ * One statement on the pool. A sampled request gets a CLIENT span with the statement text, as the
+ * Prisma client's statements get from @prisma/instrumentation (tracing/tracing-sdk.ts); an
+ * unsampled one (or tracing off) pays one context lookup.
+ */
+export async function hotQuery<Row extends pg.QueryResultRow>(
+  pool: SqlPool,
+  text: string,
+  values: readonly unknown[],
+): Promise<Row[]> {
+  const config: pg.QueryConfig = { text, values: values as unknown[], types: utcDates };
+  if (trace.getActiveSpan()?.isRecording() !== true) return (await pool.query<Row>(config)).rows;
+  return tracer.startActiveSpan(
+    'db_query',
+    { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text } },
+    async (span) => {
+      try {
+        return (await pool.query<Row>(config)).rows;
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
