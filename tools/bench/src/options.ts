@@ -9,6 +9,11 @@ export interface BenchOptions {
   readonly apiLogLevel: string;
   /** Rebuild the api (`npm run build -w @taskboard/api`) before starting it. */
   readonly build: boolean;
+  /**
+   * What runs as the api: `artifact`, the esbuild bundle production installs (`dist/artifact/server.js`),
+   * or `dist`, tsc's output (`dist/server.js`, one file per module), to compare the two.
+   */
+  readonly apiEntry: 'artifact' | 'dist';
   readonly tasks: number;
   readonly otherProjects: number;
   /** Names of the scenarios to run; all when empty. */
@@ -60,6 +65,13 @@ function words(raw: string | undefined): string[] {
   return (raw ?? '').split(/[\s,]+/).filter((word) => word.length > 0);
 }
 
+function apiEntry(raw: string | undefined): 'artifact' | 'dist' {
+  const value = raw?.trim() || 'artifact';
+  if (value !== 'artifact' && value !== 'dist')
+    throw new Error(`BENCH_API_ENTRY must be artifact or dist, got "${value}"`);
+  return value;
+}
+
 function watchSignals(raw: string | undefined): WatchSignals {
   const value = raw?.trim() || 'both';
   if (value !== 'both' && value !== 'metrics' && value !== 'traces' && value !== 'none') {
@@ -76,6 +88,7 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     poolMax: positive(env, 'BENCH_POOL_MAX', 10),
     apiLogLevel: env.BENCH_API_LOG_LEVEL?.trim() || 'info',
     build: env.BENCH_BUILD?.trim() !== '0',
+    apiEntry: apiEntry(env.BENCH_API_ENTRY),
     tasks: positive(env, 'BENCH_TASKS', 10_000),
     otherProjects: positive(env, 'BENCH_OTHER_PROJECTS', 100, 0),
     only: words(env.BENCH_ONLY),

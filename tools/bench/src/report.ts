@@ -46,6 +46,8 @@ export interface BenchResult {
     readonly apiNodeFlags: readonly string[];
     /** NODE_OPTIONS of the production unit, which the api ran with. */
     readonly apiNodeOptions: string;
+    /** The api's entry, relative to the repository (the artifact production runs, or tsc's dist). */
+    readonly apiEntry: string;
   };
   readonly scenarios: readonly ScenarioResult[];
   readonly api: { readonly startupMs: number; readonly idleRssBytes: number };
@@ -127,7 +129,7 @@ export function formatReport(result: BenchResult): string {
   const lines = [
     `taskboard bench — ${result.startedAt} — ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}` +
       ` — load average ${fixed(result.machine.loadAverage.start, 2)} → ${fixed(result.machine.loadAverage.end, 2)}`,
-    `closed loop: ${result.settings.connections} connections, ${result.settings.warmupSeconds} s warm-up + ${result.settings.durationSeconds} s measured per server and scenario${open}; pool ${result.settings.poolMax}; api LOG_LEVEL=${result.settings.apiLogLevel}, one worker, NODE_OPTIONS=${result.settings.apiNodeOptions || '(none)'}` +
+    `closed loop: ${result.settings.connections} connections, ${result.settings.warmupSeconds} s warm-up + ${result.settings.durationSeconds} s measured per server and scenario${open}; pool ${result.settings.poolMax}; api ${result.settings.apiEntry}, LOG_LEVEL=${result.settings.apiLogLevel}, one worker, NODE_OPTIONS=${result.settings.apiNodeOptions || '(none)'}` +
       (result.settings.apiNodeFlags.length > 0 ? `, node flags ${result.settings.apiNodeFlags.join(' ')}` : ''),
     '',
     header,

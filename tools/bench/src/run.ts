@@ -26,10 +26,17 @@ import { startEmfSink, startOtlpSink } from './telemetry-sinks.ts';
 import { combineRuns, instrumentationEnv, roundCpuRatios, type WatchResult } from './watching.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const API_DIR = join(ROOT, 'packages/api');
 const options = benchOptions(process.env, join(ROOT, 'bench-results'));
 const startedAt = new Date().toISOString();
 const loadAtStart = loadavg()[0] ?? 0;
+/**
+ * The api as an instance runs it: the artifact (`npm run bundle -w @taskboard/api`), from its own
+ * directory as the unit's WorkingDirectory; BENCH_API_ENTRY=dist runs tsc's output instead.
+ */
+const API_ENTRY =
+  options.apiEntry === 'artifact'
+    ? { cwd: join(ROOT, 'packages/api/dist/artifact'), script: 'server.js', build: 'bundle' }
+    : { cwd: join(ROOT, 'packages/api'), script: 'dist/server.js', build: 'build' };
 
 /** Settles the process after start-up before reading its idle RSS. */
 const IDLE_SETTLE_MS = 2_000;
@@ -208,8 +215,8 @@ async function watchPhase(
 async function main(): Promise<void> {
   await mkdir(options.resultsDir, { recursive: true });
   if (options.build) {
-    log('building the api (npm run build -w @taskboard/api)');
-    execFileSync('npm', ['run', '-s', 'build', '-w', '@taskboard/api'], { cwd: ROOT, stdio: 'inherit' });
+    log(`building the api (npm run ${API_ENTRY.build} -w @taskboard/api)`);
+    execFileSync('npm', ['run', '-s', API_ENTRY.build, '-w', '@taskboard/api'], { cwd: ROOT, stdio: 'inherit' });
   }
   const baselineJs = await buildBaseline();
   log('starting PostgreSQL and the Cognito emulator, applying migrations');
@@ -235,8 +242,8 @@ async function main(): Promise<void> {
       const server = await startServerProcess({
         name,
         command: process.execPath,
-        args: [...options.apiNodeFlags, 'dist/server.js'],
-        cwd: API_DIR,
+        args: [...options.apiNodeFlags, API_ENTRY.script],
+        cwd: API_ENTRY.cwd,
         env: {
           ...env,
           NODE_OPTIONS: nodeOptions,
@@ -387,6 +394,7 @@ async function main(): Promise<void> {
         openRate: options.openRate ?? null,
         apiNodeFlags: options.apiNodeFlags,
         apiNodeOptions: nodeOptions,
+        apiEntry: join(API_ENTRY.cwd, API_ENTRY.script).slice(ROOT.length),
       },
       scenarios,
       api: { startupMs: api.startupMs, idleRssBytes: apiIdle },

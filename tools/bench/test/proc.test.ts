@@ -58,6 +58,12 @@ t.test('options come from BENCH_* variables with defaults', async (t) => {
   t.throws(() => benchOptions({ BENCH_OPEN_RATE: '0' }, '/r'), /BENCH_OPEN_RATE/);
 });
 
+t.test('the api runs as the artifact production installs unless BENCH_API_ENTRY=dist', async (t) => {
+  t.equal(benchOptions({}, '/r').apiEntry, 'artifact');
+  t.equal(benchOptions({ BENCH_API_ENTRY: 'dist' }, '/r').apiEntry, 'dist');
+  t.throws(() => benchOptions({ BENCH_API_ENTRY: 'src' }, '/r'), /BENCH_API_ENTRY must be artifact or dist/);
+});
+
 t.test(
   'the cost-of-watching phase runs by default, one scenario, 20 s per side in 4 rounds, the prod sampling',
   async (t) => {

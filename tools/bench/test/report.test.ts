@@ -55,6 +55,7 @@ const result: BenchResult = {
     openRate: null,
     apiNodeFlags: [],
     apiNodeOptions: '--max-semi-space-size=16',
+    apiEntry: 'packages/api/dist/artifact/server.js',
   },
   scenarios: [
     {
@@ -102,7 +103,10 @@ t.test('the report shows every number with its verdict', async (t) => {
     text,
     "closed loop: 50 connections, 3 s warm-up + 10 s measured per server and scenario; then open loop at 0.5 × the api's closed-loop req/s",
   );
-  t.match(text, 'api LOG_LEVEL=info, one worker, NODE_OPTIONS=--max-semi-space-size=16\n');
+  t.match(
+    text,
+    'api packages/api/dist/artifact/server.js, LOG_LEVEL=info, one worker, NODE_OPTIONS=--max-semi-space-size=16\n',
+  );
   t.match(text, /get-task \(read\)\n\s+api\s+800\s+4\.0\s+20\.0\s+0\s+0\s+200\.0\s+1\.25\n/);
   t.match(text, /\n\s+api\s+400 open\s+2\.5\s+12\.0\s+0\s+0\s+180\.0\s+1\.50\s+send lag p99 0\.4 ms\n/);
   t.match(text, /\n\s+baseline\s+400 open\s+2\.5\s+6\.0\s+0\s+0\s+180\.0\s+0\.70/);
