@@ -41,6 +41,11 @@ export interface BenchOptions {
   readonly watchFlushSeconds: number;
   /** What the "on" side runs: both (default), or `metrics` / `traces` alone to see each one's share. */
   readonly watchSignals: WatchSignals;
+  /**
+   * Drive "off" and "on" at the same time, half the connections each (BENCH_WATCH_SIDE_BY_SIDE=0:
+   * one after the other, in alternating rounds), so the machine's other load hits both alike.
+   */
+  readonly watchSideBySide: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -104,5 +109,6 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     watchSamplerRatio: fraction(env, 'BENCH_WATCH_SAMPLER_RATIO', 0.05),
     watchFlushSeconds: positive(env, 'BENCH_WATCH_FLUSH_SECONDS', 5),
     watchSignals: watchSignals(env.BENCH_WATCH_SIGNALS),
+    watchSideBySide: env.BENCH_WATCH_SIDE_BY_SIDE?.trim() !== '0',
   };
 }

@@ -169,26 +169,37 @@ async function watchPhase(
     );
     const seconds = Math.max(1, Math.round(options.watchDurationSeconds / options.watchRounds));
     const runs = { off: [] as LoadNumbers[], on: [] as LoadNumbers[] };
+    // Side by side only where the two servers cannot disturb each other's data: the replace scenario
+    // hands tasks and their versions out of one shared list.
+    const sideBySide = options.watchSideBySide && scenario.usesVersions !== true;
+    const load = (side: 'off' | 'on', round: number, connections: number): Promise<LoadNumbers> => {
+      const { server, port } = side === 'off' ? off : on;
+      return loadPhase({
+        url: `http://127.0.0.1:${port}`,
+        connections,
+        durationSeconds: seconds,
+        // Later rounds only re-open connections: the process is warm already.
+        warmupSeconds: round === 0 ? options.warmupSeconds : Math.min(options.warmupSeconds, WATCH_REWARMUP_SECONDS),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+        requests: scenario.requests(data, tasks),
+        trackPeakRss: () => server.trackPeakRss(),
+        cpuMs: () => server.cpuMs(),
+        beforeEachRun: scenario.usesVersions === true ? resync : undefined,
+      });
+    };
     for (let round = 0; round < options.watchRounds; round += 1) {
+      if (sideBySide) {
+        log(`cost of watching: ${scenario.name}, round ${round + 1}/${options.watchRounds}, off and on side by side`);
+        const half = Math.max(1, Math.round(options.connections / 2));
+        const [offRun, onRun] = await Promise.all([load('off', round, half), load('on', round, half)]);
+        runs.off.push(offRun);
+        runs.on.push(onRun);
+        continue;
+      }
       const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
       for (const side of order) {
-        const { server, port } = side === 'off' ? off : on;
         log(`cost of watching: ${scenario.name}, round ${round + 1}/${options.watchRounds}, instrumentation ${side}`);
-        runs[side].push(
-          await loadPhase({
-            url: `http://127.0.0.1:${port}`,
-            connections: options.connections,
-            durationSeconds: seconds,
-            // Later rounds only re-open connections: the process is warm already.
-            warmupSeconds:
-              round === 0 ? options.warmupSeconds : Math.min(options.warmupSeconds, WATCH_REWARMUP_SECONDS),
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
-            requests: scenario.requests(data, tasks),
-            trackPeakRss: () => server.trackPeakRss(),
-            cpuMs: () => server.cpuMs(),
-            beforeEachRun: scenario.usesVersions === true ? resync : undefined,
-          }),
-        );
+        runs[side].push(await load(side, round, options.connections));
       }
     }
     // Stopped before the sinks are read: a final flush on shutdown is counted too.
@@ -201,6 +212,7 @@ async function watchPhase(
       samplerRatio: options.watchSamplerRatio,
       flushSeconds: options.watchFlushSeconds,
       signals: options.watchSignals,
+      sideBySide,
       off: combineRuns(off.server.startupMs, offIdle, runs.off),
       on: combineRuns(on.server.startupMs, onIdle, runs.on),
       roundCpuRatios: roundCpuRatios(runs.off, runs.on),

@@ -118,6 +118,8 @@ export interface WatchResult {
   readonly flushSeconds: number;
   /** What "on" ran: both signals unless BENCH_WATCH_SIGNALS chose one. */
   readonly signals: WatchSignals;
+  /** Both sides driven at once, half the connections each; otherwise one after the other. */
+  readonly sideBySide: boolean;
   readonly off: WatchSide;
   readonly on: WatchSide;
   /** On/off CPU per request round by round; their spread is the measurement's noise. */
@@ -164,7 +166,8 @@ export function formatWatching(result: WatchResult): string[] {
   const percent = judged.cpuRatio === null ? '-' : signed((judged.cpuRatio - 1) * 100, 1);
   const names = received.emf.metricNames;
   return [
-    `cost of watching (${result.scenario}, closed loop, ${result.durationSeconds} s measured per side in ${result.rounds} alternating rounds):` +
+    `cost of watching (${result.scenario}, closed loop, ${result.durationSeconds} s measured per side in ${result.rounds}` +
+      (result.sideBySide ? ' rounds, both sides at once with half the connections each):' : ' alternating rounds):') +
       ` instrumentation off (METRICS_EXPORTER=none, OTEL_TRACES_EXPORTER=none) vs on (EMF to a TCP sink, flushed every` +
       ` ${result.flushSeconds} s; OTLP traces to an HTTP sink, ${WATCH_SAMPLER} ${result.samplerRatio})` +
       (result.signals === 'both'

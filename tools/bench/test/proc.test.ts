@@ -75,7 +75,9 @@ t.test(
       watchSamplerRatio: 0.05,
       watchFlushSeconds: 5,
       watchSignals: 'both',
+      watchSideBySide: true,
     });
+    t.equal(benchOptions({ BENCH_WATCH_SIDE_BY_SIDE: '0' }, '/r').watchSideBySide, false);
     t.match(
       benchOptions(
         {

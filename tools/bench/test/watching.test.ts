@@ -50,6 +50,7 @@ const watch = (off: WatchSide, on: WatchSide, overrides: Partial<WatchResult> = 
   samplerRatio: 0.05,
   flushSeconds: 5,
   signals: 'both',
+  sideBySide: false,
   off,
   on,
   roundCpuRatios: [1.02, 1.08, null],
@@ -143,6 +144,10 @@ t.test('instrumentation may add at most 5 % CPU per request, judged unrounded', 
 t.test('the report section shows both sides, the ratio with its verdict and what the sinks received', async (t) => {
   const text = formatWatching(watch(side(1.2), side(1.26, { startupMs: 1_100, idleRssBytes: 125 * MB }))).join('\n');
   t.match(text, 'cost of watching (get-task, closed loop, 20 s measured per side in 2 alternating rounds)');
+  t.match(
+    formatWatching(watch(side(1), side(1), { sideBySide: true })).join('\n'),
+    '20 s measured per side in 2 rounds, both sides at once with half the connections each): instrumentation off',
+  );
   t.match(text, 'flushed every 5 s; OTLP traces to an HTTP sink, parentbased_traceidratio 0.05)');
   t.match(
     text,
