@@ -184,7 +184,7 @@ export function formatWatching(result: WatchResult): string[] {
     `  zero errors and non-2xx (both sides): ${verdict(judged.errorsOk)}`,
     `  received from the api: ${received.emf.documents} EMF documents (${received.emf.invalidLines} invalid lines, ${received.emf.bytes} B` +
       `${names.length > 0 ? `; metrics ${names.join(', ')}` : ''}), ${received.otlp.requests} OTLP trace exports with ${received.otlp.spans} spans (${received.otlp.bytes} B)` +
-      (received.emf.documents === 0 && received.otlp.requests === 0
+      (received.emf.documents === 0 && received.otlp.requests === 0 && result.signals !== 'none'
         ? ' — nothing received: this api build ignores the instrumentation variables, so "on" measured nothing extra'
         : ''),
   ];

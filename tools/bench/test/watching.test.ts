@@ -171,6 +171,15 @@ t.test('the report section shows both sides, the ratio with its verdict and what
     formatWatching(watch(side(1), side(1), { signals: 'none' })).join('\n'),
     '— "on" with nothing on (BENCH_WATCH_SIGNALS=none): an A/A run, its ratio is the measurement\'s own error\n',
   );
+  const nothing = {
+    emf: { documents: 0, invalidLines: 0, bytes: 0, metricNames: [] },
+    otlp: { requests: 0, spans: 0, bytes: 0 },
+  };
+  t.notMatch(
+    formatWatching(watch(side(1), side(1), { signals: 'none', received: nothing })).join('\n'),
+    'nothing received',
+    'an A/A run is expected to receive nothing',
+  );
 
   const costly = formatWatching(watch(side(1.0), side(1.2))).join('\n');
   t.match(costly, 'CPU per request on/off 1.200 (+20.0 %; target ≤ 1.05): FAIL');
