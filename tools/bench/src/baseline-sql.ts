@@ -1,8 +1,9 @@
 /**
- * The SQL the api issues for the benchmarked operations, byte for byte as Prisma 7
- * (adapter-pg) sends it: the reads are the api's `$queryRaw` statements (packages/api/src/services/access.ts,
- * one statement each, access check included), the writes Prisma's query builder; captured with
- * `log_statement = 'all'` on the bench database
+ * The SQL the api issues for the benchmarked operations, byte for byte: the reads are the api's
+ * raw statements (packages/api/src/services/access.ts, one statement each, access check included),
+ * the writes the statements Prisma 7's query builder sent, which the api now sends as the same text
+ * (packages/api/src/services/tasks.ts); since ADR 0009 all of them on the pg pool under Prisma.
+ * Captured with `log_statement = 'all'` on the bench database
  * (`npm run check-sql -w @taskboard/bench` compares them again). The baseline sends the same statements
  * with `pg` directly, so the ratio api/baseline measures what the api adds around them.
  */
