@@ -43,12 +43,13 @@ export async function hotQuery<Row extends pg.QueryResultRow>(
     { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text } },
     async (span) => {
       try {
-        return (await pool.query<Row>(config)).rows;
+        const { rows } = await pool.query<Row>(config);
+        span.end();
+        return rows;
       } catch (error) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-        throw error;
-      } finally {
         span.end();
+        throw error;
       }
     },
   );
