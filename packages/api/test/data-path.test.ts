@@ -5,7 +5,7 @@ import type { SqlPool } from '../src/db/hot-sql.ts';
 import { uuidv7 } from '../src/db/uuidv7.ts';
 import type { Db } from '../src/db/prisma-client.ts';
 import { createProject, createTask } from './helpers/projects.ts';
-import { buildTestApp, json, signedIn } from './helpers/stack.ts';
+import { buildTestApp, json, signedIn, testStack } from './helpers/stack.ts';
 import { TaskService } from '../src/services/tasks.ts';
 
 t.test('foreignKeyViolation names the constraint however Prisma reports it', async (t) => {
@@ -33,6 +33,7 @@ t.test('uuidv7 carries the millisecond timestamp, version 7 and the RFC 9562 var
 t.test('a task created after its project went away answers 404, not 500', async (t) => {
   const app = await buildTestApp(t);
   const { alice } = await signedIn(app, 'alice');
+  const { users } = testStack();
   const principal = { userId: 'x', issuer: 'i', email: null, groups: [], isAdmin: false };
 
   // Inside a transaction (an idempotent create): the statements go through Prisma. The access
@@ -71,6 +72,19 @@ t.test('a task created after its project went away answers 404, not 500', async 
     message: 'Project not found',
   });
   t.equal(queries, 2, 'the access check and the INSERT, both on the pool');
+
+  // Any other failure of the write passes through unchanged (the error handler answers it).
+  const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: undefined });
+  let calls2 = 0;
+  const failing: SqlPool = {
+    query: (async (config: QueryConfig) => {
+      if (calls2++ === 0) return pool.query(config);
+      throw lost;
+    }) as SqlPool['query'],
+  };
+  const member = { ...principal, userId: users.alice.sub };
+  const project = await createProject(app, alice, { name: 'Still here' });
+  await t.rejects(new TaskService(app.prisma, failing).create(app.prisma, member, project.id, { title: 't' }), lost);
 });
 
 t.test("an admin's project list pages through every project", async (t) => {
