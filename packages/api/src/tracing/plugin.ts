@@ -1,23 +1,26 @@
 import fp from 'fastify-plugin';
+import { requestSpanPlugin } from './request-span.ts';
 import { activeTracing } from './start-tracing.ts';
-import { traceFieldsOf } from './trace-fields.ts';
 
 /**
- * Registered first by buildApp. With tracing started in this process (start-tracing.ts): the
- * @fastify/otel plugin, whose request span then covers every hook and route registered after it,
- * and a hook binding the span's trace_id and span_id to the request's logger, so every line the
- * request logs, its one completion line included (request-log.ts), carries them. Otherwise nothing.
+ * Registered first by buildApp. With tracing started in this process (start-tracing.ts): the request
+ * span plugin, whose span then covers every hook and route registered after it, and for a sampled
+ * request its trace_id and span_id (the names of OpenTelemetry's log data model) bound to the
+ * request's logger, so every line the request logs, its completion line included (request-log.ts),
+ * points at the trace. An unsampled trace is never exported, so its ids would point at nothing and
+ * are left out. Without tracing, nothing.
  */
 export const tracingPlugin = fp(
   async (app) => {
     const tracing = activeTracing();
     if (tracing === undefined) return;
-    await app.register(tracing.fastifyPlugin);
-    app.addHook('onRequest', async (request, reply) => {
-      const fields = traceFieldsOf(request);
-      if (fields === undefined) return;
-      request.log = request.log.child(fields);
-      reply.log = request.log;
+    await app.register(requestSpanPlugin, {
+      tracer: tracing.requestTracer,
+      onSampled: (request, reply, span) => {
+        const { traceId, spanId } = span.spanContext();
+        request.log = request.log.child({ trace_id: traceId, span_id: spanId });
+        reply.log = request.log;
+      },
     });
   },
   { name: 'taskboard-tracing' },

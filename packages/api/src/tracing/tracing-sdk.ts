@@ -7,17 +7,18 @@
  * the api runs as ESM (.ts through type stripping), where require hooks see nothing, and in
  * production it is one esbuild bundle (scripts/bundle.ts), where pg, Fastify and the AWS SDK are
  * no longer separate modules a hook could patch. So no `--import` loader hook is needed:
- * - requests: @fastify/otel, registered as a plugin by the app itself (plugin.ts), one SERVER span
- *   per request continuing an incoming W3C `traceparent`/`tracestate`;
+ * - requests: our request-span plugin, registered by the app itself (plugin.ts), one SERVER span
+ *   per request continuing an incoming W3C `traceparent`/`tracestate` (why not @fastify/otel: there);
  * - SQL: @prisma/instrumentation, which sets a global tracing helper the Prisma client calls; the
  *   client (Prisma 7, @prisma/adapter-pg) then emits one `prisma:engine:db_query` CLIENT span per
- *   statement with `db.query.text`. (@opentelemetry/instrumentation-pg would patch the CJS `pg`
- *   module, which neither the ESM entry nor the bundle lets it do.)
+ *   statement with `db.query.text`; the hot statements that bypass the client (db/hot-sql.ts, ADR
+ *   0009) start their own `db_query` span. (@opentelemetry/instrumentation-pg would patch the CJS
+ *   `pg` module, which neither the ESM entry nor the bundle lets it do.)
  * - fetch (JWKS, Cognito GetUser, instance metadata): @opentelemetry/instrumentation-undici, which
  *   listens on Node's `undici:*` diagnostics channels;
  * - Secrets Manager: a span around GetSecretValue in db/secrets.ts through @opentelemetry/api.
  */
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -34,13 +35,9 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
-import type { FastifyPluginCallback } from 'fastify';
 import { SampledChildrenTracerProvider } from './sampled-children.ts';
-import { withHttpServerStatus } from './server-span-status.ts';
-import { rememberTraceIds } from './trace-fields.ts';
 import type { SamplerName, TracingConfig } from './tracing-config.ts';
 
 export interface TracingSdkOptions {
@@ -49,8 +46,8 @@ export interface TracingSdkOptions {
 }
 
 export interface StartedTracing {
-  /** The @fastify/otel plugin the app registers first (plugin.ts). */
-  readonly fastifyPlugin: FastifyPluginCallback;
+  /** The tracer of the request spans (request-span.ts, registered by plugin.ts). */
+  readonly requestTracer: Tracer;
   /** Exports what is buffered; the server calls it after the app closed. */
   readonly shutdown: () => Promise<void>;
 }
@@ -78,17 +75,11 @@ export async function spanProcessor(
   config: Pick<TracingConfig, 'exporter' | 'otlpTracesUrl'>,
   options: TracingSdkOptions,
 ): Promise<SpanProcessor> {
-  if (options.exporter !== undefined) {
-    return new SimpleSpanProcessor({ exporter: withHttpServerStatus(options.exporter) });
-  }
-  if (config.exporter === 'console') {
-    return new SimpleSpanProcessor({ exporter: withHttpServerStatus(new ConsoleSpanExporter()) });
-  }
+  if (options.exporter !== undefined) return new SimpleSpanProcessor({ exporter: options.exporter });
+  if (config.exporter === 'console') return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
   // Only this exporter pulls in the OTLP transformer and its protobuf code: loaded when chosen.
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
-  return new BatchSpanProcessor({
-    exporter: withHttpServerStatus(new OTLPTraceExporter({ url: config.otlpTracesUrl })),
-  });
+  return new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: config.otlpTracesUrl }) });
 }
 
 /** Sets the global tracer provider, context manager and propagator, and turns the instrumentations on. */
@@ -104,14 +95,6 @@ export async function startTracingSdk(config: TracingConfig, options: TracingSdk
   );
   trace.setGlobalTracerProvider(provider);
 
-  // Each instrumentation enables itself when constructed, on the global provider set above.
-  const fastify = new FastifyOtelInstrumentation({
-    // One span per request: a span per hook and handler would cost more than it tells.
-    instrumentHooks: false,
-    instrumentHandler: false,
-    requestHook: (span, request) => rememberTraceIds(request, span.spanContext()),
-  });
-  fastify.setTracerProvider(provider);
   // Everything below the request span starts no span for an unsampled request (sampled-children.ts).
   const childProvider = new SampledChildrenTracerProvider(provider);
   const undici = new UndiciInstrumentation();
@@ -123,7 +106,7 @@ export async function startTracingSdk(config: TracingConfig, options: TracingSdk
   prisma.enable();
 
   return {
-    fastifyPlugin: fastify.plugin(),
+    requestTracer: provider.getTracer(config.serviceName),
     shutdown: async () => {
       undici.disable();
       prisma.disable();
