@@ -21,12 +21,11 @@ import fp from 'fastify-plugin';
  *
  * Our own rather than @fastify/otel (0.21.2), which this replaced: that plugin marks every thrown
  * 4xx problem as an ERROR span (X-Ray then counts refused requests as faults) and the SDK cannot set a
- * status back; it adds a route-level onSend and onError hook to every route and reads the route
- * options several times per request; and side by side at the same load (docs/benchmarks.md, "Cost
- * of watching"), the request span was where tracing's cost sat — tracing with no request span at all
- * measured 0.87 on/off, with @fastify/otel's 1.30, with this one 1.20 (A/A 0.96; busy machine).
- * This does only what a request span needs: one extract, one span, one context, and hooks that do
- * nothing for an unsampled request beyond reading a flag.
+ * status back; it adds a route-level onSend and onError hook to every route and stores its span in
+ * properties it reads through `request.routeOptions` several times per request. This does only
+ * what a request span needs: one extract, one span, one context, and for a request the sampler did
+ * not keep, no name, attribute or log work. Tracing's CPU cost is no lower with it in the bench
+ * within its noise (docs/benchmarks.md, "Cost of watching").
  */
 export interface RequestSpanOptions {
   readonly tracer: Tracer;
@@ -50,23 +49,26 @@ function finish(span: Span, reply: FastifyReply): void {
 const plugin: FastifyPluginCallback<RequestSpanOptions> = (app, options, done) => {
   const { tracer, onSampled } = options;
 
+  // Declared up front: a property added to every request later would change the shape of Fastify's
+  // request objects and slow down every other hook that reads them.
+  app.decorateRequest(kSpan, undefined);
+
   app.addHook('onRequest', (request, reply, next) => {
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    const route = request.routeOptions.url;
-    const span = tracer.startSpan(
-      route === undefined ? request.method : `${request.method} ${route}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'http.request.method': request.method,
-          'url.path': request.url.split('?', 1)[0],
-          ...(route === undefined ? {} : { 'http.route': route }),
-        },
-      },
-      parent,
-    );
+    // Named and described only once the sampler kept it: nothing is built for the other requests.
+    // (None of the samplers OTEL_TRACES_SAMPLER names reads a span's name or attributes.)
+    const span = tracer.startSpan('HTTP request', { kind: SpanKind.SERVER }, parent);
     (request as WithSpan)[kSpan] = span;
-    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) onSampled?.(request, reply, span);
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) {
+      const route = request.routeOptions.url;
+      span.updateName(route === undefined ? request.method : `${request.method} ${route}`);
+      span.setAttributes({
+        'http.request.method': request.method,
+        'url.path': request.url.split('?', 1)[0],
+        ...(route === undefined ? {} : { 'http.route': route }),
+      });
+      onSampled?.(request, reply, span);
+    }
     // Everything the request does from here on (hooks, handler, SQL, outbound calls) is under its span.
     context.with(trace.setSpan(parent, span), next);
   });
