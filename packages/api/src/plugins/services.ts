@@ -37,7 +37,7 @@ export const servicesPlugin = fp(
       userProvisioner: new UserProvisioner(app.prisma),
       idempotency: new IdempotencyStore(app.prisma, options.idempotencyTtlSeconds),
       me: new MeService(app.prisma),
-      databaseHealth: new DatabaseHealth(app.prisma),
+      databaseHealth: new DatabaseHealth(app.database.pool),
     });
   },
   { name: 'services', dependencies: ['database'] },

@@ -1,16 +1,22 @@
-import type { PrismaClient } from '../generated/prisma/client.ts';
+import { hotQuery, type SqlPool } from '../db/hot-sql.ts';
 
-/** The queries behind the readiness checks (plugins/health.ts). */
+/**
+ * The queries behind the readiness checks (plugins/health.ts), on the pg pool Prisma's adapter uses
+ * (db/hot-sql.ts, ADR 0009) rather than through the Prisma client: the load balancer asks every few
+ * seconds, and a process whose first query went through the client keeps Prisma's query compiler
+ * (WebAssembly, ~12 MB resident) from start-up on, although its hot paths do not need it; it is now
+ * loaded by the first request that does (docs/benchmarks.md, idle RSS).
+ */
 export class DatabaseHealth {
-  private readonly prisma: PrismaClient;
+  private readonly pool: SqlPool;
 
-  constructor(prisma: PrismaClient) {
-    this.prisma = prisma;
+  constructor(pool: SqlPool) {
+    this.pool = pool;
   }
 
   /** Resolves once the database has answered a query. */
   async ping(): Promise<void> {
-    await this.prisma.$queryRaw`SELECT 1`;
+    await hotQuery(this.pool, 'SELECT 1', []);
   }
 
   /**
@@ -18,9 +24,11 @@ export class DatabaseHealth {
    * `_prisma_migrations` when the database has never been migrated.
    */
   async appliedMigrations(): Promise<Set<string>> {
-    const rows = await this.prisma.$queryRaw<{ migration_name: string }[]>`
-      SELECT migration_name FROM _prisma_migrations
-      WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+    const rows = await hotQuery<{ migration_name: string }>(
+      this.pool,
+      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+      [],
+    );
     return new Set(rows.map((row) => row.migration_name));
   }
 }
