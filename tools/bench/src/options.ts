@@ -42,10 +42,13 @@ export interface BenchOptions {
   /** What the "on" side runs: both (default), or `metrics` / `traces` alone to see each one's share. */
   readonly watchSignals: WatchSignals;
   /**
-   * Drive "off" and "on" at the same time, half the connections each (BENCH_WATCH_SIDE_BY_SIDE=0:
-   * one after the other, in alternating rounds), so the machine's other load hits both alike.
+   * Drive "off" and "on" at the same time, half the connections each (BENCH_WATCH_SIDE_BY_SIDE=1), so
+   * a busy machine's other load hits both alike; by default one after the other in alternating rounds,
+   * which on a quiet machine gives the steadier ratio (docs/benchmarks.md, "Cost of watching").
    */
   readonly watchSideBySide: boolean;
+  /** Warm-up of each process before its first measured round: both sides in steady state (JIT). */
+  readonly watchWarmupSeconds: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -109,6 +112,7 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     watchSamplerRatio: fraction(env, 'BENCH_WATCH_SAMPLER_RATIO', 0.05),
     watchFlushSeconds: positive(env, 'BENCH_WATCH_FLUSH_SECONDS', 5),
     watchSignals: watchSignals(env.BENCH_WATCH_SIGNALS),
-    watchSideBySide: env.BENCH_WATCH_SIDE_BY_SIDE?.trim() !== '0',
+    watchSideBySide: env.BENCH_WATCH_SIDE_BY_SIDE?.trim() === '1',
+    watchWarmupSeconds: positive(env, 'BENCH_WATCH_WARMUP', 10),
   };
 }

@@ -179,7 +179,7 @@ async function watchPhase(
         connections,
         durationSeconds: seconds,
         // Later rounds only re-open connections: the process is warm already.
-        warmupSeconds: round === 0 ? options.warmupSeconds : Math.min(options.warmupSeconds, WATCH_REWARMUP_SECONDS),
+        warmupSeconds: round === 0 ? options.watchWarmupSeconds : WATCH_REWARMUP_SECONDS,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
         requests: scenario.requests(data, tasks),
         trackPeakRss: () => server.trackPeakRss(),

@@ -75,9 +75,11 @@ t.test(
       watchSamplerRatio: 0.05,
       watchFlushSeconds: 5,
       watchSignals: 'both',
-      watchSideBySide: true,
+      watchSideBySide: false,
+      watchWarmupSeconds: 10,
     });
-    t.equal(benchOptions({ BENCH_WATCH_SIDE_BY_SIDE: '0' }, '/r').watchSideBySide, false);
+    t.equal(benchOptions({ BENCH_WATCH_SIDE_BY_SIDE: '1' }, '/r').watchSideBySide, true);
+    t.equal(benchOptions({ BENCH_WATCH_WARMUP: '3' }, '/r').watchWarmupSeconds, 3);
     t.match(
       benchOptions(
         {
