@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import pg from 'pg';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 
 /**
  * The hot statements (a task read, a page of tasks, a project's access check, a task's INSERT and
@@ -53,4 +54,21 @@ export async function hotQuery<Row extends pg.QueryResultRow>(
       }
     },
   );
+}
+
+/**
+ * Where a hot statement runs: the pg pool, or a Prisma client or transaction client (inside an
+ * idempotent create or an invitation's transaction), which sends the same statement text with
+ * `$queryRawUnsafe` (parameters are bound, never spliced, either way).
+ */
+export type Reader = Pick<PrismaClient, '$queryRawUnsafe'> | SqlPool;
+
+/** One statement on whichever `db` is: `hotQuery` on the pool, `$queryRawUnsafe` in a transaction. */
+export async function rowsOf<Row extends pg.QueryResultRow>(
+  db: Reader,
+  text: string,
+  values: readonly unknown[],
+): Promise<Row[]> {
+  if ('$queryRawUnsafe' in db) return db.$queryRawUnsafe<Row[]>(text, ...values);
+  return hotQuery<Row>(db, text, values);
 }

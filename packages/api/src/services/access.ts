@@ -1,7 +1,6 @@
 import type { Principal } from '../auth/principal.ts';
 import { Prisma, type PrismaClient, type Project, type Task } from '../generated/prisma/client.ts';
-import type { QueryResultRow } from 'pg';
-import { hotQuery, type SqlPool } from '../db/hot-sql.ts';
+import { rowsOf, type Reader } from '../db/hot-sql.ts';
 import { forbidden, notFound } from '../http/problem.ts';
 
 export type Role = 'owner' | 'member';
@@ -10,22 +9,6 @@ export interface ProjectAccess {
   readonly project: Project;
   /** The caller's role; null for an admin who is not a member. */
   readonly role: Role | null;
-}
-
-/**
- * What the access queries run on: the pg pool (the hot path, db/hot-sql.ts), or a Prisma client or
- * transaction client (inside an idempotent create or an invitation's transaction), which sends the
- * same statement text with `$queryRawUnsafe` (parameters are bound, never spliced, either way).
- */
-export type Reader = Pick<PrismaClient, '$queryRawUnsafe'> | SqlPool;
-
-async function rowsOf<Row extends QueryResultRow>(
-  db: Reader,
-  text: string,
-  values: readonly unknown[],
-): Promise<Row[]> {
-  if ('$queryRawUnsafe' in db) return db.$queryRawUnsafe<Row[]>(text, ...values);
-  return hotQuery<Row>(db, text, values);
 }
 
 /** Where an admin's read of a project they are not a member of is recorded (the request's logger). */

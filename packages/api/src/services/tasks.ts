@@ -7,7 +7,7 @@ import type { Task, TaskInput, TaskStatus } from '../schemas/resources.ts';
 import { auditRead, loadProjectAccess, loadTaskAccess, loadTaskPage, requireMember, type AuditLog } from './access.ts';
 import { taskDto } from './dto.ts';
 import { foreignKeyViolation } from '../db/errors.ts';
-import { hotQuery, type SqlPool } from '../db/hot-sql.ts';
+import { hotQuery, rowsOf, type SqlPool } from '../db/hot-sql.ts';
 import type { Db } from '../db/prisma-client.ts';
 import { uuidv7 } from '../db/uuidv7.ts';
 
@@ -107,29 +107,12 @@ export class TaskService {
    * the same statements through Prisma.
    */
   async create(db: Db, principal: Principal, projectId: string, input: TaskInput): Promise<Task> {
-    const onPool = db === this.prisma;
-    const access = await loadProjectAccess(onPool ? this.pool : db, principal, projectId);
+    const reader = db === this.prisma ? this.pool : db;
+    const access = await loadProjectAccess(reader, principal, projectId);
     requireMember(access);
-    const fields = writableFields(input);
     const now = new Date().toISOString();
-    const values = [
-      uuidv7(),
-      projectId,
-      fields.title,
-      fields.description,
-      fields.status,
-      fields.priority,
-      fields.assigneeId,
-      input.dueDate ?? null,
-      1,
-      now,
-      now,
-    ];
-    const rows = await (
-      onPool
-        ? hotQuery<TaskColumns>(this.pool, INSERT_TASK, values)
-        : db.$queryRawUnsafe<TaskColumns[]>(INSERT_TASK, ...values)
-    ).catch((error: unknown) => {
+    const values = [uuidv7(), projectId, ...writableValues(input), 1, now, now];
+    const rows = await rowsOf<TaskColumns>(reader, INSERT_TASK, values).catch((error: unknown) => {
       throw writeProblem(error, 'Project');
     });
     return taskDto(taskRow(rows[0] as TaskColumns));
@@ -151,18 +134,7 @@ export class TaskService {
     const access = await loadTaskAccess(this.pool, principal, taskId);
     requireMember(access);
     const ifVersion = matchedVersion(ifMatch, access.task.version);
-    const fields = writableFields(input);
-    const values: unknown[] = [
-      fields.title,
-      fields.description,
-      fields.status,
-      fields.priority,
-      fields.assigneeId,
-      input.dueDate ?? null,
-      1,
-      new Date().toISOString(),
-      taskId,
-    ];
+    const values: unknown[] = [...writableValues(input), 1, new Date().toISOString(), taskId];
     if (ifVersion !== undefined) values.push(ifVersion);
     // The version in the WHERE makes "check, then write" atomic: of two writers holding the
     // same ETag exactly one matches; the other finds no row and gets 412 (as does a task deleted
@@ -195,15 +167,20 @@ export class TaskService {
   }
 }
 
-/** Create and replace share one meaning: omitted optional fields take their defaults. */
-function writableFields(input: TaskInput) {
-  return {
-    title: input.title,
-    description: input.description ?? null,
-    status: input.status ?? 'todo',
-    priority: input.priority ?? 'medium',
-    assigneeId: input.assigneeId ?? null,
-  } as const;
+/**
+ * Create and replace share one meaning (omitted optional fields take their defaults) and one order:
+ * title, description, status, priority, assigneeId, dueDate, the same parameters of INSERT_TASK
+ * ($3–$8) and UPDATE_TASK_SET ($1–$6).
+ */
+function writableValues(input: TaskInput): unknown[] {
+  return [
+    input.title,
+    input.description ?? null,
+    input.status ?? 'todo',
+    input.priority ?? 'medium',
+    input.assigneeId ?? null,
+    input.dueDate ?? null,
+  ];
 }
 
 /**
