@@ -19,7 +19,7 @@ import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import type { AppConfig, MetricsConfig } from '../src/config.ts';
-import { captureLog } from './helpers/captured-log.ts';
+import { captureLog, stdoutDuring } from './helpers/captured-log.ts';
 import { buildSheddingApp, stallEventLoop } from './helpers/overload.ts';
 import { authHeader, createTestDatabase, testConfig, type Tap } from './helpers/stack.ts';
 
@@ -347,22 +347,7 @@ t.test('METRICS_EXPORTER=stdout writes one document per line to stdout', async (
     metrics: metricsConfig(new URL('tcp://127.0.0.1:1'), { exporter: 'stdout' }),
   });
   await app.inject({ method: 'GET', url: '/health/live' });
-  const written: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string) => {
-    written.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await close();
-  } finally {
-    process.stdout.write = write;
-  }
-  const documents = written
-    .join('')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Document);
+  const documents = (await stdoutDuring(close)) as Document[];
   for (const document of documents) t.same(emfViolations(document), []);
   t.match(operationDocument(documents, 'getLiveness'), [{ Requests: 1 }]);
 });

@@ -4,7 +4,7 @@
 // the local Cognito), the log as the logger writes it, the metrics as the stdout exporter prints them.
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { captureLog } from './helpers/captured-log.ts';
+import { captureLog, stdoutDuring } from './helpers/captured-log.ts';
 import { authHeader, buildTestApp } from './helpers/stack.ts';
 
 t.test('each request line carries the operation, the same value as the Operation dimension', async (t) => {
@@ -43,19 +43,7 @@ t.test('each request line carries the operation, the same value as the Operation
     lineOperations[String(line?.operation)] = true;
   }
 
-  const written: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string) => {
-    written.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await app.close(); // the final flush
-  } finally {
-    process.stdout.write = write;
-  }
-  const metricOperations = written
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
+  const metricOperations = (await stdoutDuring(() => app.close())) // the final flush
     .filter((document) => typeof document.Operation === 'string')
     .map((document) => document.Operation as string)
     .sort();

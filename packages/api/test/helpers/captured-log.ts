@@ -27,3 +27,26 @@ export function captureLog(): CapturedLog {
         .map((line) => line.reason),
   };
 }
+
+/**
+ * What `run` writes to this process's stdout (where METRICS_EXPORTER=stdout sends its documents),
+ * parsed one JSON value per line; stdout is restored however `run` ends.
+ */
+export async function stdoutDuring(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  const written: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => {
+    written.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await run();
+  } finally {
+    process.stdout.write = write;
+  }
+  return written
+    .join('')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
