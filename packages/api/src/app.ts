@@ -8,6 +8,7 @@ import { fastifyOptions } from './fastify-options.ts';
 import { assertPrefixIsNotARoute } from './http/stage-prefix.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { databasePlugin } from './plugins/database.ts';
+import { DeferredCompilations } from './plugins/deferred-compilation.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { healthPlugin, type HealthOptions } from './plugins/health.ts';
 import { idempotencySweepPlugin } from './plugins/idempotency-sweep.ts';
@@ -43,7 +44,10 @@ export interface BuildAppOptions {
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options;
-  const app = Fastify(fastifyOptions(config, options.logger));
+  // Validators and serializers compile on first use, or in the warm-up server.ts starts once listening.
+  const compilations = new DeferredCompilations();
+  const app = Fastify(fastifyOptions(config, compilations, options.logger));
+  app.decorate('schemaCompilations', compilations);
   // First, so the request span wraps every hook and route registered after it.
   await app.register(tracingPlugin);
 

@@ -4,6 +4,7 @@ import type { AppConfig } from './config.ts';
 import { ROUTER_OPTIONS } from './http/allowed-methods.ts';
 import { HttpProblem } from './http/problem.ts';
 import { stagePrefixRewriter } from './http/stage-prefix.ts';
+import type { DeferredCompilations } from './plugins/deferred-compilation.ts';
 import { sendProblem } from './plugins/errors.ts';
 import { OneLinePerRequest } from './plugins/request-log.ts';
 import { buildMemoisedSerializerFactory } from './plugins/serialization.ts';
@@ -30,8 +31,15 @@ function trustProxyOption(trust: AppConfig['trustProxy']): FastifyServerOptions[
   return [...trust];
 }
 
-/** The server's options: logging and redaction, proxies, request ids, timeouts, routing, compilers. */
-export function fastifyOptions(config: AppConfig, logger?: FastifyServerOptions['logger']): FastifyServerOptions {
+/**
+ * The server's options: logging and redaction, proxies, request ids, timeouts, routing, compilers
+ * (which compile each schema on first use or in `compilations`' warm-up).
+ */
+export function fastifyOptions(
+  config: AppConfig,
+  compilations: DeferredCompilations,
+  logger?: FastifyServerOptions['logger'],
+): FastifyServerOptions {
   return {
     logger: logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     bodyLimit: config.bodyLimitBytes,
@@ -52,8 +60,8 @@ export function fastifyOptions(config: AppConfig, logger?: FastifyServerOptions[
     // Fastify's types for compiler factories are narrower than what it calls them with.
     schemaController: {
       compilersFactory: {
-        buildValidator: buildValidatorFactory() as never,
-        buildSerializer: buildMemoisedSerializerFactory() as never,
+        buildValidator: buildValidatorFactory(compilations) as never,
+        buildSerializer: buildMemoisedSerializerFactory(compilations) as never,
       },
     },
     logController: new OneLinePerRequest({

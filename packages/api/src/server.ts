@@ -11,6 +11,7 @@
  * same file and serves the shared port, and drains when the primary tells it to.
  */
 import cluster from 'node:cluster';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DRAIN_MESSAGE, EX_CONFIG, STARTED_ENV, STARTED_MESSAGE, runPrimary } from './cluster-primary.ts';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.ts';
@@ -18,6 +19,7 @@ import { connectionUrl, type CredentialsProvider } from './db/credentials.ts';
 import { migrateDeploy } from './db/migrations.ts';
 import { credentialsFromConfig } from './db/secrets.ts';
 import { describeTlsFailure } from './db/tls.ts';
+import type { FastifyInstance } from 'fastify';
 import { startTracing } from './tracing/start-tracing.ts';
 import type { StartedTracing } from './tracing/tracing-sdk.ts';
 
@@ -155,6 +157,28 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   drain?.onDrain(() => stop('primary'));
   await app.listen({ host: config.host, port: config.port });
+  warmUpSchemas(app);
+}
+
+/**
+ * Compiles the validators and serializers no request has needed yet, in the background right after
+ * listening (plugins/deferred-compilation.ts): start-up no longer waits for them, and neither does
+ * the first request of a route on a new instance. A schema that does not compile is a broken build,
+ * as it was when Fastify compiled them all before listening: the process stops.
+ */
+function warmUpSchemas(app: FastifyInstance): void {
+  const started = performance.now();
+  app.schemaCompilations.warmUp().then(
+    () =>
+      app.log.info(
+        { compiled: app.schemaCompilations.stats().compiled, ms: Math.round(performance.now() - started) },
+        'validators and serializers compiled',
+      ),
+    (error: unknown) => {
+      app.log.fatal({ err: error }, 'a route schema does not compile');
+      process.exit(1);
+    },
+  );
 }
 
 main().catch((error: unknown) => {

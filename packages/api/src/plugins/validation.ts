@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler, FastifySchema } from 'fastify';
 import type { FieldError } from '../http/problem.ts';
+import type { DeferredCompilations } from './deferred-compilation.ts';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -16,35 +17,60 @@ function refuseYearZero(ajv: Ajv): void {
 
 type ValidatorFactory = (externalSchemas: Record<string, unknown>) => FastifySchemaCompiler<FastifySchema>;
 
+/** What Fastify calls: Ajv's validate function, whose `errors` it reads after a `false`. */
+interface AjvLike {
+  (data: unknown, dataCxt?: unknown): unknown;
+  errors?: unknown;
+  readonly schemaEnv?: unknown;
+}
+
+/**
+ * A validate function that compiles on its first call (or the warm-up) and then behaves as Ajv's:
+ * same result, same `errors`, and the `schemaEnv` Fastify checks before it passes the parent data
+ * that lets Ajv coerce or default a root value.
+ */
+function deferredValidator(compiled: () => AjvLike): AjvLike {
+  const validate: AjvLike = (data, dataCxt) => {
+    const real = compiled();
+    const valid = real(data, dataCxt);
+    validate.errors = real.errors;
+    return valid;
+  };
+  Object.defineProperty(validate, 'schemaEnv', { get: () => compiled().schemaEnv });
+  return validate;
+}
+
 /**
  * Two validators: query strings, params and headers are text on the wire and get their
  * types coerced; JSON bodies are taken as sent, so `"title": 123` is an error rather than
  * the string "123". Unknown body fields are rejected (no `removeAdditional`).
+ * Each distinct schema compiles once, on first use or in `compilations`' warm-up (why: there).
  */
-export const buildValidatorFactory = (): ValidatorFactory => (externalSchemas) => {
-  const make = (coerceTypes: false | 'array'): Ajv => {
-    const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false });
-    addFormats(ajv);
-    refuseYearZero(ajv);
-    for (const schema of Object.values(externalSchemas)) ajv.addSchema(schema as object);
-    return ajv;
+export const buildValidatorFactory =
+  (compilations: DeferredCompilations): ValidatorFactory =>
+  (externalSchemas) => {
+    const make = (coerceTypes: false | 'array'): Ajv => {
+      const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false });
+      addFormats(ajv);
+      refuseYearZero(ajv);
+      for (const schema of Object.values(externalSchemas)) ajv.addSchema(schema as object);
+      return ajv;
+    };
+    const bodies = compilations.defer(() => make(false));
+    const text = compilations.defer(() => make('array'));
+    // Routes share many schemas (params, pages, the same body under POST and PUT): compile each once.
+    const compiled = new Map<string, AjvLike>();
+    return ({ schema, httpPart }) => {
+      const key = `${httpPart === 'body' ? 'body' : 'text'}:${JSON.stringify(schema)}`;
+      let validate = compiled.get(key);
+      if (validate === undefined) {
+        const ajv = httpPart === 'body' ? bodies : text;
+        validate = deferredValidator(compilations.defer(() => ajv().compile(schema as object) as AjvLike));
+        compiled.set(key, validate);
+      }
+      return validate as ReturnType<FastifySchemaCompiler<FastifySchema>>;
+    };
   };
-  const bodies = make(false);
-  const text = make('array');
-  // Routes share many schemas (params, pages, the same body under POST and PUT): compile each once.
-  const compiled = new Map<string, ReturnType<FastifySchemaCompiler<FastifySchema>>>();
-  return ({ schema, httpPart }) => {
-    const key = `${httpPart === 'body' ? 'body' : 'text'}:${JSON.stringify(schema)}`;
-    let validate = compiled.get(key);
-    if (validate === undefined) {
-      validate = (httpPart === 'body' ? bodies : text).compile(schema as object) as ReturnType<
-        FastifySchemaCompiler<FastifySchema>
-      >;
-      compiled.set(key, validate);
-    }
-    return validate;
-  };
-};
 
 const PART_NAMES: Record<string, string> = { querystring: 'query', params: 'path', headers: 'header', body: 'body' };
 

@@ -111,6 +111,10 @@ t.test(
     t.match(await get('/docs/static/swagger-ui-bundle.js'), { status: 200, type: /javascript/ }, 'the UI assets');
     t.match(await get('/docs/static/logo.svg'), { status: 200, type: /^image\/svg\+xml/ }, 'the logo');
     t.notMatch(output, /"root" path .* must exist/, 'the UI assets folder exists');
+    // Validators and serializers compile after listening, in the background (deferred-compilation.ts).
+    const warmed = /"compiled":(\d+),"ms":\d+,"msg":"validators and serializers compiled"/;
+    for (let i = 0; !warmed.test(output) && i < 100; i += 1) await sleep(50);
+    t.ok(Number(warmed.exec(output)?.[1]) > 20, 'every route schema compiled in the warm-up after listening');
 
     child.kill('SIGTERM');
     t.equal(await exited, 0, 'drains and exits cleanly');
