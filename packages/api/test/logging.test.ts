@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { REDACTED_PATHS } from '../src/fastify-options.ts';
+import { loggerOptions } from '../src/fastify-options.ts';
 import { authHeader, buildTestApp, testStack } from './helpers/stack.ts';
 
 t.test('logs are JSON lines with the request id, and never carry the token', async (t) => {
@@ -16,9 +16,7 @@ t.test('logs are JSON lines with the request id, and never carry the token', asy
     {},
     {
       logger: {
-        level: 'info',
-        stream,
-        redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+        ...loggerOptions('info', stream),
         serializers: { req: (req: { headers: unknown; url: string }) => ({ url: req.url, headers: req.headers }) },
       },
     },
@@ -56,7 +54,7 @@ async function appWithLogs(t: Parameters<typeof buildTestApp>[0], overrides: Par
     },
   });
   const app = await buildTestApp(t, overrides, {
-    logger: { level: 'info', stream, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    logger: loggerOptions('info', stream),
   });
   /** The request's line: written when the response finishes, which may be after inject resolves. */
   const lineOf = async (requestId: unknown): Promise<Record<string, unknown> | undefined> => {
