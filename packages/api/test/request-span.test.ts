@@ -19,6 +19,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import Fastify from 'fastify';
 import t from 'tap';
+import { FrontDoorSampler, requestSampler } from '../src/tracing/front-door.ts';
 import { requestSpanPlugin } from '../src/tracing/request-span.ts';
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -136,4 +137,37 @@ t.test('a client that goes away before the answer: the span ends as an error', a
   const spans = exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
   t.equal(spans.length, 1, 'ended once');
   t.strictSame(spans[0]?.status, { code: SpanStatusCode.ERROR, message: 'request aborted' });
+});
+
+t.test('with the front door: a dropped request runs with no span; a new trace it keeps is recorded', async (t) => {
+  const doorExporter = new InMemorySpanExporter();
+  // The SDK's own sampler keeps no new trace: a root recorded here was kept by the front door.
+  const doorProvider = new TracerProvider({
+    sampler: new FrontDoorSampler(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0) })),
+    spanProcessors: [new SimpleSpanProcessor({ exporter: doorExporter })],
+  });
+  const appWith = async (ratio: number) => {
+    const doorApp = Fastify();
+    await doorApp.register(requestSpanPlugin, {
+      tracer: doorProvider.getTracer('test'),
+      sample: requestSampler('parentbased_traceidratio', ratio),
+    });
+    doorApp.get('/active', async () => ({ active: trace.getActiveSpan()?.spanContext().spanId ?? null }));
+    t.teardown(() => doorApp.close());
+    return doorApp;
+  };
+  const dropping = await appWith(0);
+  t.strictSame((await dropping.inject({ method: 'GET', url: '/active' })).json(), { active: null });
+  const unsampledCaller = { traceparent: `00-${hex(16)}-${hex(8)}-00` };
+  t.strictSame((await dropping.inject({ method: 'GET', url: '/active', headers: unsampledCaller })).json(), {
+    active: null,
+  });
+  t.strictSame(doorExporter.getFinishedSpans(), []);
+
+  const keeping = await appWith(1);
+  const answer = (await keeping.inject({ method: 'GET', url: '/active' })).json() as { active: string };
+  const [span] = doorExporter.getFinishedSpans();
+  t.equal(span?.name, 'GET /active');
+  t.equal(span?.parentSpanContext, undefined, 'a new trace');
+  t.equal(answer.active, span?.spanContext().spanId, 'active in the handler');
 });

@@ -16,6 +16,7 @@ export const tracingPlugin = fp(
     if (tracing === undefined) return;
     await app.register(requestSpanPlugin, {
       tracer: tracing.requestTracer,
+      sample: tracing.sampleRequest,
       onSampled: (request, reply, span) => {
         const { traceId, spanId } = span.spanContext();
         request.log = request.log.child({ trace_id: traceId, span_id: spanId });

@@ -8,7 +8,9 @@
  * production it is one esbuild bundle (scripts/bundle.ts), where pg, Fastify and the AWS SDK are
  * no longer separate modules a hook could patch. So no `--import` loader hook is needed:
  * - requests: our request-span plugin, registered by the app itself (plugin.ts), one SERVER span
- *   per request continuing an incoming W3C `traceparent`/`tracestate` (why not @fastify/otel: there);
+ *   per sampled request continuing an incoming W3C `traceparent`/`tracestate` (why not
+ *   @fastify/otel: there), with the sampling decisions that need no trace id taken before the SDK
+ *   (front-door.ts);
  * - SQL: @prisma/instrumentation, which sets a global tracing helper the Prisma client calls; the
  *   client (Prisma 7, @prisma/adapter-pg) then emits one `prisma:engine:db_query` CLIENT span per
  *   statement with `db.query.text`; the hot statements that bypass the client (db/hot-sql.ts, ADR
@@ -37,6 +39,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
+import { FrontDoorSampler, requestSampler, type RequestSampler } from './front-door.ts';
 import { SampledChildrenTracerProvider } from './sampled-children.ts';
 import type { SamplerName, TracingConfig } from './tracing-config.ts';
 
@@ -48,6 +51,8 @@ export interface TracingSdkOptions {
 export interface StartedTracing {
   /** The tracer of the request spans (request-span.ts, registered by plugin.ts). */
   readonly requestTracer: Tracer;
+  /** The configured sampler's decisions that need no SDK (front-door.ts), taken before the tracer's. */
+  readonly sampleRequest: RequestSampler;
   /** Exports what is buffered; the server calls it after the app closed. */
   readonly shutdown: () => Promise<void>;
 }
@@ -86,7 +91,7 @@ export async function spanProcessor(
 export async function startTracingSdk(config: TracingConfig, options: TracingSdkOptions = {}): Promise<StartedTracing> {
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': config.serviceName }),
-    sampler: samplerFor(config.sampler, config.samplerRatio),
+    sampler: new FrontDoorSampler(samplerFor(config.sampler, config.samplerRatio)),
     spanProcessors: [await spanProcessor(config, options)],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -107,6 +112,7 @@ export async function startTracingSdk(config: TracingConfig, options: TracingSdk
 
   return {
     requestTracer: provider.getTracer(config.serviceName),
+    sampleRequest: requestSampler(config.sampler, config.samplerRatio),
     shutdown: async () => {
       undici.disable();
       prisma.disable();
