@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyServerOptions } from 'fastify';
 import type { AppConfig } from './config.ts';
 import { ROUTER_OPTIONS } from './http/allowed-methods.ts';
-import { CENSOR, scrubLogFields } from './http/log-redaction.ts';
+import { replyFields, requestFields, scrubbing, scrubLogFields } from './http/log-redaction.ts';
 import { HttpProblem } from './http/problem.ts';
 import { stagePrefixRewriter } from './http/stage-prefix.ts';
 import type { DeferredCompilations } from './plugins/deferred-compilation.ts';
@@ -12,10 +12,9 @@ import { buildMemoisedSerializerFactory } from './plugins/serialization.ts';
 import { buildValidatorFactory } from './plugins/validation.ts';
 
 /**
- * Headers that must never reach a log line, should a serializer ever write them (Fastify's write no
- * headers). Explicit paths: pino runs their redactor on the `req` and `res` fields only. Secret
- * fields anywhere else (passwords, tokens, credentials, connection strings, in any object or error
- * logged) are scrubbed by `scrubLogFields` (http/log-redaction.ts).
+ * Headers that must never reach a log line, as pino `redact` paths: for a pino logger of your own
+ * passed to `buildApp`. The api's own (`loggerOptions`) needs no redaction paths: it scrubs these
+ * and every other secret field in its serializers and `formatters.log` (http/log-redaction.ts).
  */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -24,12 +23,32 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-/** The api's pino options: JSON lines at `level`, secrets redacted and scrubbed (tests pass a stream). */
-export function loggerOptions(level: string, stream?: NodeJS.WritableStream) {
+/** A pino serializer: what a log field's value is written as. */
+type Serializer = (value: never) => unknown;
+
+/**
+ * The api's pino options: JSON lines at `level`, every field scrubbed of secrets, `req` and `res`
+ * after their serializers (ours write Fastify's fields, no header), everything else before pino
+ * writes it. Tests pass a stream, and serializers of their own, which are scrubbed alike.
+ */
+export function loggerOptions(
+  level: string,
+  options: { readonly stream?: NodeJS.WritableStream; readonly serializers?: Record<string, Serializer> } = {},
+) {
+  const serializers: Record<string, Serializer> = {
+    req: requestFields,
+    res: replyFields,
+    ...options.serializers,
+  };
   return {
     level,
-    ...(stream === undefined ? {} : { stream }),
-    redact: { paths: REDACTED_PATHS, censor: CENSOR },
+    ...(options.stream === undefined ? {} : { stream: options.stream }),
+    serializers: Object.fromEntries(
+      Object.entries(serializers).map(([field, write]) => [
+        field,
+        scrubbing((value: unknown) => write(value as never)),
+      ]),
+    ),
     formatters: { log: scrubLogFields },
   };
 }

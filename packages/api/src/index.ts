@@ -1,5 +1,5 @@
 export { buildApp, type BuildAppOptions } from './app.ts';
-export { REDACTED_PATHS } from './fastify-options.ts';
+export { REDACTED_PATHS, loggerOptions } from './fastify-options.ts';
 export {
   loadAppConfig,
   loadServerConfig,

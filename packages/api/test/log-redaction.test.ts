@@ -13,7 +13,7 @@ async function appWithLines(t: Parameters<typeof buildTestApp>[0]) {
       done();
     },
   });
-  const app = await buildTestApp(t, {}, { logger: loggerOptions('info', stream) });
+  const app = await buildTestApp(t, {}, { logger: loggerOptions('info', { stream }) });
   return { app, lines };
 }
 
@@ -72,6 +72,19 @@ t.test('no kind of secret-carrying object or error reaches a log line', async (t
     ),
     'the rejected request has its line',
   );
+});
+
+t.test("a request line writes Fastify's request fields and no header, whatever the request carried", async (t) => {
+  const { app, lines } = await appWithLines(t);
+  const headers = { ...(await authHeader('alice')), cookie: 'session=s3cr3t-cookie', 'x-api-key': 's3cr3t-key' };
+  const response = await app.inject({ method: 'GET', url: '/v1/me?x=1', headers, remoteAddress: '10.0.0.7' });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const line = lines
+    .map((text) => JSON.parse(text) as Record<string, unknown>)
+    .find((entry) => entry.requestId === response.headers['x-request-id'] && entry.msg === 'request completed');
+  t.same(line?.req, { method: 'GET', url: '/v1/me?x=1', host: 'localhost:80', remoteAddress: '10.0.0.7' });
+  t.same(line?.res, { statusCode: 200 });
+  t.notMatch(lines.join('\n'), /s3cr3t|Bearer/);
 });
 
 t.test('a request completion line passes through unchanged, without a copy', (t) => {

@@ -15,10 +15,11 @@ t.test('logs are JSON lines with the request id, and never carry the token', asy
     t,
     {},
     {
-      logger: {
-        ...loggerOptions('info', stream),
+      // A request serializer that writes the headers: its output is scrubbed like every field.
+      logger: loggerOptions('info', {
+        stream,
         serializers: { req: (req: { headers: unknown; url: string }) => ({ url: req.url, headers: req.headers }) },
-      },
+      }),
     },
   );
   const headers = await authHeader('alice');
@@ -54,7 +55,7 @@ async function appWithLogs(t: Parameters<typeof buildTestApp>[0], overrides: Par
     },
   });
   const app = await buildTestApp(t, overrides, {
-    logger: loggerOptions('info', stream),
+    logger: loggerOptions('info', { stream }),
   });
   /** The request's line: written when the response finishes, which may be after inject resolves. */
   const lineOf = async (requestId: unknown): Promise<Record<string, unknown> | undefined> => {

@@ -1,5 +1,5 @@
 /** What a secret is replaced with in a log line. */
-export const CENSOR = '[redacted]';
+const CENSOR = '[redacted]';
 
 /**
  * Field names whose values are secrets, wherever they sit in a logged object: passwords, tokens,
@@ -75,12 +75,12 @@ function scrubbedError(error: Error, depth: number): Error {
 
 /**
  * pino's `formatters.log`: the fields of every log line, scrubbed at any depth, errors included,
- * before pino serializes them. `req` and `res` are left to their serializers (Fastify's write fixed
- * fields: method, url, host, address, port; the status) and to the explicit header paths of
- * `REDACTED_PATHS`. A request's completion line holds only numbers, ids and those two, so this
- * costs it a loop over its six keys: pino's wildcard redaction paths (`*.password`), which this
- * replaces, ran a redactor on every field of every line, 6-13 µs per line (docs/benchmarks.md,
- * issue 17), and reached one level deep only.
+ * before pino serializes them. `req` and `res` are scrubbed after their serializers instead
+ * (`scrubbing`), which is what gets written. A request's completion line holds only numbers, ids
+ * and those two, so this costs it a loop over its six keys: pino's redaction paths, which this
+ * replaces, ran a redactor on every field of every line (wildcard paths such as `*.password`) or on
+ * `req` and `res` (header paths), 2-7 µs per line (docs/benchmarks.md, issue 17), and the wildcard
+ * paths reached one level deep only.
  */
 export function scrubLogFields(fields: Record<string, unknown>): Record<string, unknown> {
   let copy: Record<string, unknown> | undefined;
@@ -91,4 +91,33 @@ export function scrubLogFields(fields: Record<string, unknown>): Record<string, 
     if (clean !== value) (copy ??= { ...fields })[key] = clean;
   }
   return copy ?? fields;
+}
+
+/** A serializer whose output is scrubbed: one that writes headers or a body cannot leak a secret. */
+export function scrubbing<T>(serializer: (value: T) => unknown): (value: T) => unknown {
+  return (value) => scrubbed(serializer(value));
+}
+
+/** What Fastify's request serializer writes (fastify/lib/logger-pino.js), and never a header. */
+export function requestFields(request: {
+  readonly method: string;
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, unknown>>;
+  readonly host?: string;
+  readonly ip?: string;
+  readonly socket?: { readonly remotePort?: number };
+}): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: request.url,
+    version: request.headers?.['accept-version'],
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
+/** What Fastify's reply serializer writes: the status. */
+export function replyFields(reply: { readonly statusCode: number }): Record<string, unknown> {
+  return { statusCode: reply.statusCode };
 }
