@@ -31,7 +31,7 @@ t.test('no kind of secret-carrying object or error reaches a log line', async (t
   log.info({ tokens: { accessToken: secret(5), idToken: secret(6), refresh_token: secret(7) } }, 'tokens');
   log.info({ token: secret(8), dbPassword: secret(9), headers: { 'x-api-key': secret(10) } }, 'top level');
   log.info({ target: new URL(`postgres://app:${secret(11)}@db/x`), list: [{ password: secret(12) }] }, 'url, array');
-  log.info({ note: `retrying with Bearer ${secret(13)}` }, 'a quoted bearer token');
+  log.info({ note: `retrying with Bearer ${secret(13)}`, shout: `BEARER ${secret(20)}` }, 'a quoted bearer token');
 
   // Errors: in the message, as fields, nested, as a cause, inside an AggregateError.
   const connect = new Error(`connect ECONNREFUSED for postgres://app:${secret(14)}@db:5432/x`);
@@ -48,7 +48,7 @@ t.test('no kind of secret-carrying object or error reaches a log line', async (t
   await new Promise((resolve) => setTimeout(resolve, 50));
 
   const all = lines.join('\n');
-  for (let n = 1; n <= 19; n += 1) t.notOk(all.includes(secret(n)), `secret ${n} is not logged`);
+  for (let n = 1; n <= 20; n += 1) t.notOk(all.includes(secret(n)), `secret ${n} is not logged`);
   t.notOk(all.includes(headers.authorization.slice('Bearer '.length)), 'the real token is not logged');
 
   // What is not secret is still there to read.

@@ -11,16 +11,30 @@ const CENSOR = '[redacted]';
 const SECRET_KEY =
   /pass(?:word|wd)|secret|token|authori[sz]ation|cookie|api[-_]?key|private[-_]?key|credential|database[-_]?url|connection[-_]?string/i;
 
+/** The verdict of `SECRET_KEY` per field name: log lines repeat the same few names. */
+const secretKeys = new Map<string, boolean>();
+const MAX_REMEMBERED_KEYS = 1_000;
+
+function isSecretKey(key: string): boolean {
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(key);
+    // Field names can come from callers (a body's keys in an error): remember a bounded number.
+    if (secretKeys.size < MAX_REMEMBERED_KEYS) secretKeys.set(key, secret);
+  }
+  return secret;
+}
+
 /** The password in a URL's user info (`postgres://user:password@host`), e.g. in an error message. */
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)[^@/?#\s]*@/gi;
-/** A bearer credential quoted in a message (`Bearer eyJ…`). */
+/** A bearer credential quoted in a message (`Bearer eyJ…`, `bearer …`). */
 const BEARER = /\b(Bearer\s+)[\w~+/.=-]+/gi;
 
 /** Nested objects are followed this deep; deeper ones are replaced whole (never written unchecked). */
 const MAX_DEPTH = 8;
 
 function scrubString(text: string): string {
-  if (!text.includes('://') && !/bearer/i.test(text)) return text;
+  if (!text.includes('://') && !text.includes('earer') && !text.includes('EARER')) return text;
   return text.replace(URL_PASSWORD, `$1${CENSOR}@`).replace(BEARER, `$1${CENSOR}`);
 }
 
@@ -48,7 +62,7 @@ export function scrubbed(value: unknown, depth = 0): unknown {
   }
   let copy: Record<string, unknown> | undefined;
   for (const [key, item] of Object.entries(value)) {
-    const clean = SECRET_KEY.test(key) ? CENSOR : scrubbed(item, depth + 1);
+    const clean = isSecretKey(key) ? CENSOR : scrubbed(item, depth + 1);
     if (clean !== item) (copy ??= { ...value })[key] = clean;
   }
   return copy ?? value;
@@ -65,7 +79,7 @@ function scrubbedError(error: Error, depth: number): Error {
   for (const key of Object.getOwnPropertyNames(error)) {
     // Read, not copied as a descriptor: V8's `stack` is an accessor that works on the original only.
     const value: unknown = (error as unknown as Record<string, unknown>)[key];
-    const clean = SECRET_KEY.test(key) ? CENSOR : scrubbed(value, depth + 1);
+    const clean = isSecretKey(key) ? CENSOR : scrubbed(value, depth + 1);
     if (clean !== value) changed = true;
     const { enumerable } = Object.getOwnPropertyDescriptor(error, key) as PropertyDescriptor;
     Object.defineProperty(copy, key, { value: clean, enumerable, writable: true, configurable: true });
@@ -87,7 +101,7 @@ export function scrubLogFields(fields: Record<string, unknown>): Record<string, 
   for (const key in fields) {
     if (key === 'req' || key === 'res') continue;
     const value = fields[key];
-    const clean = SECRET_KEY.test(key) ? CENSOR : scrubbed(value);
+    const clean = isSecretKey(key) ? CENSOR : scrubbed(value);
     if (clean !== value) (copy ??= { ...fields })[key] = clean;
   }
   return copy ?? fields;
