@@ -42,13 +42,19 @@ export interface BenchOptions {
   /** What the "on" side runs: both (default), or `metrics` / `traces` alone to see each one's share. */
   readonly watchSignals: WatchSignals;
   /**
-   * Drive "off" and "on" at the same time, half the connections each (BENCH_WATCH_SIDE_BY_SIDE=1), so
-   * a busy machine's other load hits both alike; by default one after the other in alternating rounds,
-   * which on a quiet machine gives the steadier ratio (docs/benchmarks.md, "Cost of watching").
+   * Drive "off" and "on" at the same time (the default), so that whatever the machine does meanwhile
+   * hits both alike; BENCH_WATCH_SIDE_BY_SIDE=0 runs them one after the other in alternating rounds
+   * (docs/benchmarks.md, "Cost of watching": which of the two is steadier, measured).
    */
   readonly watchSideBySide: boolean;
   /** Warm-up of each process before its first measured round: both sides in steady state (JIT). */
   readonly watchWarmupSeconds: number;
+  /**
+   * Counted rounds at a fixed request rate (BENCH_OPEN_FRACTION of "off"'s closed-loop rate in the
+   * settling round), the same for both sides; BENCH_WATCH_OPEN_LOOP=0: closed loop, as many requests
+   * as each side answers (docs/benchmarks.md, "Cost of watching").
+   */
+  readonly watchOpenLoop: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -107,12 +113,13 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     openRate: env.BENCH_OPEN_RATE?.trim() ? positive(env, 'BENCH_OPEN_RATE', 1) : undefined,
     watch: env.BENCH_WATCH?.trim() !== '0',
     watchScenario: env.BENCH_WATCH_SCENARIO?.trim() || 'get-task',
-    watchDurationSeconds: positive(env, 'BENCH_WATCH_DURATION', 20),
+    watchDurationSeconds: positive(env, 'BENCH_WATCH_DURATION', 32),
     watchRounds: positive(env, 'BENCH_WATCH_ROUNDS', 4),
     watchSamplerRatio: fraction(env, 'BENCH_WATCH_SAMPLER_RATIO', 0.05),
     watchFlushSeconds: positive(env, 'BENCH_WATCH_FLUSH_SECONDS', 5),
     watchSignals: watchSignals(env.BENCH_WATCH_SIGNALS),
-    watchSideBySide: env.BENCH_WATCH_SIDE_BY_SIDE?.trim() === '1',
+    watchSideBySide: env.BENCH_WATCH_SIDE_BY_SIDE?.trim() !== '0',
     watchWarmupSeconds: positive(env, 'BENCH_WATCH_WARMUP', 10),
+    watchOpenLoop: env.BENCH_WATCH_OPEN_LOOP?.trim() !== '0',
   };
 }

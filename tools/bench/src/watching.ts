@@ -120,6 +120,8 @@ export interface WatchResult {
   readonly signals: WatchSignals;
   /** Both sides driven at once, half the connections each; otherwise one after the other. */
   readonly sideBySide: boolean;
+  /** Requests per second each side was sent in the counted rounds; null: closed loop. */
+  readonly openRate: number | null;
   readonly off: WatchSide;
   readonly on: WatchSide;
   /** On/off CPU per request round by round; their spread is the measurement's noise. */
@@ -166,8 +168,9 @@ export function formatWatching(result: WatchResult): string[] {
   const percent = judged.cpuRatio === null ? '-' : signed((judged.cpuRatio - 1) * 100, 1);
   const names = received.emf.metricNames;
   return [
-    `cost of watching (${result.scenario}, closed loop, ${result.durationSeconds} s measured per side in ${result.rounds}` +
-      (result.sideBySide ? ' rounds, both sides at once with half the connections each):' : ' alternating rounds):') +
+    `cost of watching (${result.scenario}, ${result.openRate === null ? 'closed loop' : `open loop at ${result.openRate} req/s each`},` +
+      ` ${result.durationSeconds} s measured per side in ${result.rounds}` +
+      (result.sideBySide ? ' rounds, both sides at once):' : ' alternating rounds):') +
       ` instrumentation off (METRICS_EXPORTER=none, OTEL_TRACES_EXPORTER=none) vs on (EMF to a TCP sink, flushed every` +
       ` ${result.flushSeconds} s; OTLP traces to an HTTP sink, ${WATCH_SAMPLER} ${result.samplerRatio})` +
       (result.signals === 'both'

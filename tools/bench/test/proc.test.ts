@@ -65,20 +65,22 @@ t.test('the api runs as the artifact production installs unless BENCH_API_ENTRY=
 });
 
 t.test(
-  'the cost-of-watching phase runs by default, one scenario, 20 s per side in 4 rounds, the prod sampling',
+  'the cost-of-watching phase runs by default, one scenario, 32 s per side in 4 rounds side by side at a fixed rate, the prod sampling',
   async (t) => {
     t.match(benchOptions({}, '/r'), {
       watch: true,
       watchScenario: 'get-task',
-      watchDurationSeconds: 20,
+      watchDurationSeconds: 32,
       watchRounds: 4,
       watchSamplerRatio: 0.05,
       watchFlushSeconds: 5,
       watchSignals: 'both',
-      watchSideBySide: false,
+      watchSideBySide: true,
       watchWarmupSeconds: 10,
+      watchOpenLoop: true,
     });
-    t.equal(benchOptions({ BENCH_WATCH_SIDE_BY_SIDE: '1' }, '/r').watchSideBySide, true);
+    t.equal(benchOptions({ BENCH_WATCH_SIDE_BY_SIDE: '0' }, '/r').watchSideBySide, false);
+    t.equal(benchOptions({ BENCH_WATCH_OPEN_LOOP: '0' }, '/r').watchOpenLoop, false);
     t.equal(benchOptions({ BENCH_WATCH_WARMUP: '3' }, '/r').watchWarmupSeconds, 3);
     t.match(
       benchOptions(

@@ -88,6 +88,7 @@ const watching: WatchResult = {
   flushSeconds: 5,
   signals: 'both',
   sideBySide: false,
+  openRate: null,
   off: { ...watchSide, cpuMsPerRequest: 1, latencyP99Ms: 90, peakRssBytes: 200 * MB, errors: 0, non2xx: 0 },
   on: { ...watchSide, cpuMsPerRequest: 1.03, latencyP99Ms: 92, peakRssBytes: 205 * MB, errors: 0, non2xx: 0 },
   roundCpuRatios: [1.01, 1.05],

@@ -51,6 +51,7 @@ const watch = (off: WatchSide, on: WatchSide, overrides: Partial<WatchResult> = 
   flushSeconds: 5,
   signals: 'both',
   sideBySide: false,
+  openRate: null,
   off,
   on,
   roundCpuRatios: [1.02, 1.08, null],
@@ -145,8 +146,8 @@ t.test('the report section shows both sides, the ratio with its verdict and what
   const text = formatWatching(watch(side(1.2), side(1.26, { startupMs: 1_100, idleRssBytes: 125 * MB }))).join('\n');
   t.match(text, 'cost of watching (get-task, closed loop, 20 s measured per side in 2 alternating rounds)');
   t.match(
-    formatWatching(watch(side(1), side(1), { sideBySide: true })).join('\n'),
-    '20 s measured per side in 2 rounds, both sides at once with half the connections each): instrumentation off',
+    formatWatching(watch(side(1), side(1), { sideBySide: true, openRate: 600 })).join('\n'),
+    'cost of watching (get-task, open loop at 600 req/s each, 20 s measured per side in 2 rounds, both sides at once): instrumentation off',
   );
   t.match(text, 'flushed every 5 s; OTLP traces to an HTTP sink, parentbased_traceidratio 0.05)');
   t.match(
