@@ -48,6 +48,11 @@ export function requestSampler(name: SamplerName, ratio: number): RequestSampler
   const rootRule = parentBased ? name.slice('parentbased_'.length) : name;
   if (name === 'always_off') return () => undefined;
   return (headers) => {
+    // Most requests carry no trace context: a new trace, decided without reading any further header.
+    if (headers.traceparent === undefined && parentBased && rootRule !== 'always_on') {
+      if (rootRule === 'always_off' || !(Math.random() < ratio)) return undefined;
+      return propagation.extract(ROOT_CONTEXT, headers).setValue(KEPT_AT_THE_DOOR, true);
+    }
     const parent = propagation.extract(ROOT_CONTEXT, headers);
     const remote = trace.getSpanContext(parent);
     if (remote !== undefined && isSpanContextValid(remote)) {
