@@ -47,21 +47,21 @@ export function requestSampler(name: SamplerName, ratio: number): RequestSampler
   const parentBased = name.startsWith('parentbased_');
   const rootRule = parentBased ? name.slice('parentbased_'.length) : name;
   if (name === 'always_off') return () => undefined;
+  // A new trace: the root rule. Only a kept one reads the headers again (baggage rides along).
+  const newTrace = (headers: IncomingHttpHeaders): Context | undefined => {
+    if (rootRule === 'always_on' || !parentBased) return propagation.extract(ROOT_CONTEXT, headers);
+    if (rootRule === 'always_off' || !(Math.random() < ratio)) return undefined;
+    return propagation.extract(ROOT_CONTEXT, headers).setValue(KEPT_AT_THE_DOOR, true);
+  };
   return (headers) => {
-    // Most requests carry no trace context: a new trace, decided without reading any further header.
-    if (headers.traceparent === undefined && parentBased && rootRule !== 'always_on') {
-      if (rootRule === 'always_off' || !(Math.random() < ratio)) return undefined;
-      return propagation.extract(ROOT_CONTEXT, headers).setValue(KEPT_AT_THE_DOOR, true);
-    }
+    // Most requests carry no trace context: decided without reading any further header.
+    if (headers.traceparent === undefined) return newTrace(headers);
     const parent = propagation.extract(ROOT_CONTEXT, headers);
     const remote = trace.getSpanContext(parent);
-    if (remote !== undefined && isSpanContextValid(remote)) {
-      if (!parentBased) return parent;
-      return (remote.traceFlags & TraceFlags.SAMPLED) !== 0 ? parent : undefined;
-    }
-    if (rootRule === 'always_off') return undefined;
-    if (rootRule === 'always_on' || !parentBased) return parent;
-    return Math.random() < ratio ? parent.setValue(KEPT_AT_THE_DOOR, true) : undefined;
+    // A traceparent that is not a valid one starts a new trace, as the W3C propagator treats it.
+    if (remote === undefined || !isSpanContextValid(remote)) return newTrace(headers);
+    if (!parentBased) return parent;
+    return (remote.traceFlags & TraceFlags.SAMPLED) !== 0 ? parent : undefined;
   };
 }
 
