@@ -22,6 +22,8 @@ export class DeferredCompilations {
   private readonly pending = new Set<() => unknown>();
   private compiledCount = 0;
   private warming: Promise<void> | undefined;
+  /** performance.now() when the last warm-up finished; undefined before any. */
+  private warmUpEndedAt: number | undefined;
 
   /**
    * A function that compiles with `compile` on its first call only and returns that result ever
@@ -51,6 +53,15 @@ export class DeferredCompilations {
   }
 
   /**
+   * True while a warm-up runs or if one ended less than `ms` ago: the load it puts on the event loop
+   * is the process's own start-up work, which the overload guard must not take for overload.
+   */
+  warmingUpWithin(ms: number): boolean {
+    if (this.warming !== undefined) return true;
+    return this.warmUpEndedAt !== undefined && performance.now() - this.warmUpEndedAt < ms;
+  }
+
+  /**
    * Compiles everything not compiled yet, one per event-loop turn; resolves when none is left
    * (also those deferred while it ran), or rejects with the first compilation that throws. Called
    * again while running, both calls share one warm-up.
@@ -58,6 +69,7 @@ export class DeferredCompilations {
   warmUp(): Promise<void> {
     this.warming ??= this.compilePending().finally(() => {
       this.warming = undefined;
+      this.warmUpEndedAt = performance.now();
     });
     return this.warming;
   }

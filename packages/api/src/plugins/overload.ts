@@ -22,14 +22,23 @@ export interface OverloadOptions extends OverloadConfig {
  * are never shed: liveness and serving (the load balancer's check, which also decides whether the
  * Auto Scaling group replaces the instance) must keep answering, so load never gets an instance
  * replaced; readiness reports the pressure itself, for monitoring.
+ *
+ * The schema warm-up server.ts starts once listening (plugins/deferred-compilation.ts) keeps the
+ * event loop busy for a few hundred milliseconds, more on a shared CPU. That is not overload: while
+ * it runs, and for two sample intervals after (the sample that still covers it holds until the
+ * next one), nothing is shed and readiness does not report pressure. Otherwise a process that gets
+ * traffic the moment it listens (a restarted cluster worker on the shared port, a test) would shed
+ * requests it can serve.
  */
 export const overloadPlugin = fp(
   async (app: FastifyInstance, options: OverloadOptions) => {
     const retryAfter = String(options.retryAfterSeconds);
+    const sampleIntervalMs = options.sampleIntervalMs ?? 1_000;
+    const warmingUp = () => app.schemaCompilations.warmingUpWithin(2 * sampleIntervalMs);
     // under-pressure sends what the handler returns (an error goes to our error handler, which
     // answers problem+json); undefined lets the request through. Its types only allow void.
     const shed = (request: FastifyRequest, _reply: unknown, type: string, value: number | undefined) => {
-      if (request.url.startsWith('/health/')) return undefined;
+      if (request.url.startsWith('/health/') || warmingUp()) return undefined;
       request.log.warn({ type, value }, 'overloaded: shedding request');
       app.metrics.requestShed();
       return new HttpProblem('unavailable', 'The server is overloaded; try again shortly', {
@@ -41,11 +50,11 @@ export const overloadPlugin = fp(
       maxEventLoopUtilization: options.maxEventLoopUtilization,
       maxHeapUsedBytes: options.maxHeapUsedBytes,
       maxRssBytes: options.maxRssBytes,
-      sampleInterval: options.sampleIntervalMs ?? 1_000,
+      sampleInterval: sampleIntervalMs,
       retryAfter: options.retryAfterSeconds,
       pressureHandler: shed as unknown as FastifyUnderPressureOptions['pressureHandler'],
     });
-    app.decorate('overloaded', () => app.isUnderPressure());
+    app.decorate('overloaded', () => app.isUnderPressure() && !warmingUp());
   },
   { name: 'overload', dependencies: ['errors', 'metrics'] },
 );

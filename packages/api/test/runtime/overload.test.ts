@@ -1,7 +1,9 @@
 import type { LightMyRequestResponse } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
+import { buildApp } from '../../src/app.ts';
 import { buildSheddingApp, stallEventLoop } from '../helpers/overload.ts';
-import { authHeader, json } from '../helpers/stack.ts';
+import { authHeader, createTestDatabase, json, testConfig } from '../helpers/stack.ts';
 
 t.test(
   'a stalled event loop sheds requests with 503 + Retry-After; health stays answerable and readiness reports it',
@@ -48,3 +50,53 @@ t.test(
     });
   },
 );
+
+t.test("the schema warm-up's own load is not shed; the guard holds again two sample intervals after it", async (t) => {
+  const headers = await authHeader('alice');
+  // Utilisation, not delay: a warm-up is many short compilations, so it keeps the loop busy without
+  // stalling it, which is what trips the default guard (OVERLOAD_MAX_EVENT_LOOP_UTILIZATION 0.98).
+  const overload = {
+    maxEventLoopDelayMs: 0,
+    maxEventLoopUtilization: 0.9,
+    maxHeapUsedBytes: 0,
+    maxRssBytes: 0,
+    retryAfterSeconds: 7,
+  };
+  const app = await buildApp({
+    config: testConfig(await createTestDatabase(t), { overload }),
+    logger: false,
+    overloadSampleIntervalMs: 100,
+  });
+  t.teardown(() => app.close());
+  await app.ready();
+  const busyFor = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      /* busy */
+    }
+  };
+  // A warm-up on a busy CPU: beside the routes' own schemas, 150 compilations of 10 ms each.
+  for (let i = 0; i < 150; i++) app.schemaCompilations.defer(() => busyFor(10));
+  const warmUp = app.schemaCompilations.warmUp();
+  for (let i = 0; i < 100 && !app.isUnderPressure(); i++) await sleep(5);
+  t.ok(app.isUnderPressure(), 'the warm-up was sampled as pressure');
+  const [duringWarmUp, readyDuringWarmUp] = await Promise.all([
+    app.inject({ method: 'GET', url: '/v1/projects', headers }),
+    app.inject({ method: 'GET', url: '/health/ready' }),
+  ]);
+  t.ok(app.schemaCompilations.stats().pending > 0, 'the warm-up was still running');
+  t.equal(duringWarmUp.statusCode, 200, 'not shed');
+  t.match(json(readyDuringWarmUp).checks, { overloaded: false });
+
+  await warmUp;
+  await sleep(250);
+  t.notOk(app.schemaCompilations.warmingUpWithin(200), 'two sample intervals after the warm-up');
+  // The same load, not a warm-up: 10 ms of work per turn for up to 2 s, until it is shed.
+  let shed: LightMyRequestResponse | undefined;
+  for (const until = performance.now() + 2_000; performance.now() < until && shed === undefined;) {
+    busyFor(10);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (app.overloaded()) shed = await app.inject({ method: 'GET', url: '/v1/projects', headers });
+  }
+  t.equal(shed?.statusCode, 503, 'the same load after the warm-up is shed');
+});
