@@ -223,7 +223,12 @@ async function watchPhase(
       if (sideBySide) {
         log(`cost of watching: ${scenario.name}, ${label}, off and on side by side`);
         const half = Math.max(1, Math.round(options.connections / 2));
-        const [offRun, onRun] = await Promise.all([load('off', round, half), load('on', round, half)]);
+        // Whichever side's load starts first sends first in each tick of this one process: the
+        // order alternates by round, so neither side always gets the first slot.
+        const offFirst = round % 2 === 0;
+        const first = load(offFirst ? 'off' : 'on', round, half);
+        const second = load(offFirst ? 'on' : 'off', round, half);
+        const [offRun, onRun] = offFirst ? await Promise.all([first, second]) : await Promise.all([second, first]);
         if (counted) {
           runs.off.push(offRun);
           runs.on.push(onRun);
