@@ -137,8 +137,10 @@ type StartApi = (
 
 /**
  * Cost of watching (issue 16): two api processes, one with instrumentation off and one exporting
- * metrics and traces to local sinks as on an instance, driven alike by one closed-loop scenario
- * in alternating rounds (off, on, on, off, ...) so a drift in the machine's load hits both.
+ * metrics and traces to local sinks as on an instance, driven alike by one scenario in rounds: a
+ * settling round (closed loop, not counted), then the counted rounds side by side at one fixed rate
+ * (by default; BENCH_WATCH_SIDE_BY_SIDE=0: one after the other in alternating order, and
+ * BENCH_WATCH_OPEN_LOOP=0: closed loop), so a drift in the machine's load hits both alike.
  */
 async function watchPhase(
   data: SeededData,
@@ -178,77 +180,76 @@ async function watchPhase(
     let openRate: number | undefined;
     const load = async (side: 'off' | 'on', round: number, connections: number): Promise<LoadNumbers> => {
       const { server, port } = side === 'off' ? off : on;
-      if (openRate !== undefined) {
-        const numbers = await openLoopPhase({
-          url: `http://127.0.0.1:${port}`,
-          rate: openRate,
-          durationSeconds: seconds,
-          warmupSeconds: WATCH_REWARMUP_SECONDS,
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
-          next: scenario.source(data, tasks),
-          trackPeakRss: () => server.trackPeakRss(),
-          cpuMs: () => server.cpuMs(),
-          beforeEachRun: scenario.usesVersions === true ? resync : undefined,
-        });
-        return {
-          requestsPerSecond: numbers.completed / seconds,
-          latencyP50Ms: numbers.latencyP50Ms,
-          latencyP99Ms: numbers.latencyP99Ms,
-          errors: numbers.errors,
-          non2xx: numbers.non2xx,
-          totalRequests: numbers.completed,
-          peakRssBytes: numbers.peakRssBytes,
-          cpuMsPerRequest: numbers.cpuMsPerRequest,
-        };
-      }
-      return loadPhase({
+      const target = {
         url: `http://127.0.0.1:${port}`,
-        connections,
         durationSeconds: seconds,
-        // Later rounds only re-open connections: the process is warm already.
-        warmupSeconds: round === SETTLING_ROUND ? options.watchWarmupSeconds : WATCH_REWARMUP_SECONDS,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
-        requests: scenario.requests(data, tasks),
         trackPeakRss: () => server.trackPeakRss(),
         cpuMs: () => server.cpuMs(),
         beforeEachRun: scenario.usesVersions === true ? resync : undefined,
+      };
+      if (openRate === undefined) {
+        return loadPhase({
+          ...target,
+          connections,
+          // Later rounds only re-open connections: the process is warm already.
+          warmupSeconds: round === SETTLING_ROUND ? options.watchWarmupSeconds : WATCH_REWARMUP_SECONDS,
+          requests: scenario.requests(data, tasks),
+        });
+      }
+      const numbers = await openLoopPhase({
+        ...target,
+        rate: openRate,
+        warmupSeconds: WATCH_REWARMUP_SECONDS,
+        next: scenario.source(data, tasks),
       });
+      return {
+        requestsPerSecond: numbers.completed / seconds,
+        latencyP50Ms: numbers.latencyP50Ms,
+        latencyP99Ms: numbers.latencyP99Ms,
+        errors: numbers.errors,
+        non2xx: numbers.non2xx,
+        totalRequests: numbers.completed,
+        peakRssBytes: numbers.peakRssBytes,
+        cpuMsPerRequest: numbers.cpuMsPerRequest,
+      };
+    };
+    /**
+     * Both sides of one round. Side by side: at once, half the connections each; the side whose load
+     * starts first sends first in each tick of this one process, so that alternates by round. Otherwise
+     * one after the other, in an order that alternates by round.
+     */
+    const runRound = async (round: number, label: string): Promise<{ off: LoadNumbers; on: LoadNumbers }> => {
+      const offFirst = round % 2 === 0;
+      const [first, second] = offFirst ? (['off', 'on'] as const) : (['on', 'off'] as const);
+      let results: [LoadNumbers, LoadNumbers];
+      if (sideBySide) {
+        log(`cost of watching: ${scenario.name}, ${label}, off and on side by side`);
+        const half = Math.max(1, Math.round(options.connections / 2));
+        results = await Promise.all([load(first, round, half), load(second, round, half)]);
+      } else {
+        log(`cost of watching: ${scenario.name}, ${label}, instrumentation ${first}`);
+        const firstRun = await load(first, round, options.connections);
+        log(`cost of watching: ${scenario.name}, ${label}, instrumentation ${second}`);
+        results = [firstRun, await load(second, round, options.connections)];
+      }
+      return offFirst ? { off: results[0], on: results[1] } : { off: results[1], on: results[0] };
     };
     // Round SETTLING_ROUND runs both sides like any other round but is not counted: in every run so far
     // the first round read high for whichever process was measured second, A/A included (1.11 A/A,
     // 1.22-1.45 with instrumentation, after warm-ups of 10 to 40 s), while the rounds after it agreed.
+    // Its "off" side sets the counted rounds' open-loop rate.
     for (let round = SETTLING_ROUND; round < options.watchRounds; round += 1) {
       const counted = round !== SETTLING_ROUND;
       const label = counted ? `round ${round + 1}/${options.watchRounds}` : 'settling round (not counted)';
-      if (sideBySide) {
-        log(`cost of watching: ${scenario.name}, ${label}, off and on side by side`);
-        const half = Math.max(1, Math.round(options.connections / 2));
-        // Whichever side's load starts first sends first in each tick of this one process: the
-        // order alternates by round, so neither side always gets the first slot.
-        const offFirst = round % 2 === 0;
-        const first = load(offFirst ? 'off' : 'on', round, half);
-        const second = load(offFirst ? 'on' : 'off', round, half);
-        const [offRun, onRun] = offFirst ? await Promise.all([first, second]) : await Promise.all([second, first]);
-        if (counted) {
-          runs.off.push(offRun);
-          runs.on.push(onRun);
-        } else if (options.watchOpenLoop) {
-          openRate = openLoopRate(offRun.requestsPerSecond, options.openRateFraction);
-          log(`cost of watching: counted rounds open loop at ${openRate} req/s each (of off's side-by-side maximum)`);
-        }
-        continue;
-      }
-      const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
-      for (const side of order) {
-        log(`cost of watching: ${scenario.name}, ${label}, instrumentation ${side}`);
-        const run = await load(side, round, options.connections);
-        if (counted) runs[side].push(run);
-        else if (side === 'off' && options.watchOpenLoop) {
-          openRate = openLoopRate(run.requestsPerSecond, options.openRateFraction);
-        }
-      }
-      if (!counted && openRate !== undefined) {
-        log(`cost of watching: counted rounds open loop at ${openRate} req/s (of off's ${scenario.name} maximum)`);
+      const both = await runRound(round, label);
+      if (counted) {
+        runs.off.push(both.off);
+        runs.on.push(both.on);
+      } else if (options.watchOpenLoop) {
+        openRate = openLoopRate(both.off.requestsPerSecond, options.openRateFraction);
+        const of = sideBySide ? "each (of off's side-by-side maximum)" : `(of off's ${scenario.name} maximum)`;
+        log(`cost of watching: counted rounds open loop at ${openRate} req/s ${of}`);
       }
     }
     // Stopped before the sinks are read: a final flush on shutdown is counted too.
