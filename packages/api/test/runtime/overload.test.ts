@@ -1,9 +1,8 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { buildApp } from '../../src/app.ts';
-import { buildSheddingApp, stallEventLoop } from '../helpers/overload.ts';
-import { authHeader, createTestDatabase, json, testConfig } from '../helpers/stack.ts';
+import { buildGuardedApp, buildSheddingApp, busyFor, stallEventLoop } from '../helpers/overload.ts';
+import { authHeader, json } from '../helpers/stack.ts';
 
 t.test(
   'a stalled event loop sheds requests with 503 + Retry-After; health stays answerable and readiness reports it',
@@ -55,26 +54,7 @@ t.test("the schema warm-up's own load is not shed; the guard holds again two sam
   const headers = await authHeader('alice');
   // Utilisation, not delay: a warm-up is many short compilations, so it keeps the loop busy without
   // stalling it, which is what trips the default guard (OVERLOAD_MAX_EVENT_LOOP_UTILIZATION 0.98).
-  const overload = {
-    maxEventLoopDelayMs: 0,
-    maxEventLoopUtilization: 0.9,
-    maxHeapUsedBytes: 0,
-    maxRssBytes: 0,
-    retryAfterSeconds: 7,
-  };
-  const app = await buildApp({
-    config: testConfig(await createTestDatabase(t), { overload }),
-    logger: false,
-    overloadSampleIntervalMs: 100,
-  });
-  t.teardown(() => app.close());
-  await app.ready();
-  const busyFor = (ms: number) => {
-    const until = performance.now() + ms;
-    while (performance.now() < until) {
-      /* busy */
-    }
-  };
+  const app = await buildGuardedApp(t, { maxEventLoopUtilization: 0.9 });
   // A warm-up on a busy CPU: beside the routes' own schemas, 150 compilations of 10 ms each.
   for (let i = 0; i < 150; i++) app.schemaCompilations.defer(() => busyFor(10));
   const warmUp = app.schemaCompilations.warmUp();
