@@ -27,6 +27,12 @@ export interface BenchOptions {
   readonly openRateFraction: number;
   /** A fixed open-loop rate (requests/s) for every scenario instead; undefined uses the fraction. */
   readonly openRate: number | undefined;
+  /**
+   * The open-loop phase's BENCH_DURATION split into this many rounds per server, the two servers
+   * alternating (which goes first too); each reports the median of its rounds' percentiles
+   * (stats.ts combineOpenLoopRounds).
+   */
+  readonly openRounds: number;
   /** Run the cost-of-watching phase (instrumentation off vs on; BENCH_WATCH=0 skips it). */
   readonly watch: boolean;
   /** Its scenario (one of the closed-loop ones). */
@@ -35,6 +41,11 @@ export interface BenchOptions {
   readonly watchDurationSeconds: number;
   /** Alternating off/on rounds, so a drift in the machine's load hits both sides alike. */
   readonly watchRounds: number;
+  /**
+   * Fresh off/on process pairs, one after the other, each with its warm-up, settling round and
+   * `watchRounds` counted rounds; the measured duration is split over all of them.
+   */
+  readonly watchPairs: number;
   /** OTEL_TRACES_SAMPLER_ARG of the "on" side (the prod spec's ratio). */
   readonly watchSamplerRatio: number;
   /** METRICS_FLUSH_SECONDS of the "on" side (production: 60, too long for a short run). */
@@ -111,10 +122,12 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     openLoop: env.BENCH_OPEN_LOOP?.trim() !== '0',
     openRateFraction: fraction(env, 'BENCH_OPEN_FRACTION', 0.5),
     openRate: env.BENCH_OPEN_RATE?.trim() ? positive(env, 'BENCH_OPEN_RATE', 1) : undefined,
+    openRounds: positive(env, 'BENCH_OPEN_ROUNDS', 5),
     watch: env.BENCH_WATCH?.trim() !== '0',
     watchScenario: env.BENCH_WATCH_SCENARIO?.trim() || 'get-task',
     watchDurationSeconds: positive(env, 'BENCH_WATCH_DURATION', 32),
     watchRounds: positive(env, 'BENCH_WATCH_ROUNDS', 4),
+    watchPairs: positive(env, 'BENCH_WATCH_PAIRS', 3),
     watchSamplerRatio: fraction(env, 'BENCH_WATCH_SAMPLER_RATIO', 0.05),
     watchFlushSeconds: positive(env, 'BENCH_WATCH_FLUSH_SECONDS', 5),
     watchSignals: watchSignals(env.BENCH_WATCH_SIGNALS),

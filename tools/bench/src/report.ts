@@ -43,6 +43,8 @@ export interface BenchResult {
     readonly openLoop: boolean;
     readonly openRateFraction: number;
     readonly openRate: number | null;
+    /** Rounds per server of the open-loop phase (its p50/p99 are the medians of the rounds'). */
+    readonly openRounds: number;
     readonly apiNodeFlags: readonly string[];
     /** NODE_OPTIONS of the production unit, which the api ran with. */
     readonly apiNodeOptions: string;
@@ -90,7 +92,17 @@ function scenarioLines(scenario: ScenarioResult): string[] {
       `  send lag p99 ${fixed(n.sendLagP99Ms)} ms`,
     ].join(' ');
   const lines = [`${scenario.name} (${scenario.kind})`, row('api', scenario.api), row('baseline', scenario.baseline)];
-  if (scenario.open) lines.push(openRow('api', scenario.open.api), openRow('baseline', scenario.open.baseline));
+  if (scenario.open) {
+    lines.push(openRow('api', scenario.open.api), openRow('baseline', scenario.open.baseline));
+    const byRound = (n: OpenLoopNumbers): string =>
+      (n.rounds ?? []).map((round) => `${fixed(round.latencyP99Ms)} (lag ${fixed(round.sendLagP99Ms)})`).join(', ');
+    if ((scenario.open.api.rounds?.length ?? 0) > 1) {
+      lines.push(
+        `  open-loop p99 ms by round (generator send lag p99): api ${byRound(scenario.open.api)}`,
+        `                                                 baseline ${byRound(scenario.open.baseline)}`,
+      );
+    }
+  }
   lines.push(
     `  throughput api/baseline ${two(throughput)} (closed loop, no target)`,
     `  CPU efficiency baseline/api ${two(judged.cpuEfficiency)} (target ≥ ${TARGETS.cpuEfficiency.toFixed(2)}): ${verdict(judged.cpuOk)}`,
@@ -124,7 +136,7 @@ export function formatReport(result: BenchResult): string {
     pad('CPU ms/req', 10),
   ].join(' ');
   const open = result.settings.openLoop
-    ? `; then open loop at ${result.settings.openRate === null ? `${result.settings.openRateFraction} × the api's closed-loop req/s` : `${result.settings.openRate} req/s`}, the same rate for both (latency from the intended send time)`
+    ? `; then open loop at ${result.settings.openRate === null ? `${result.settings.openRateFraction} × the api's closed-loop req/s` : `${result.settings.openRate} req/s`}, the same rate for both (latency from the intended send time), ${result.settings.openRounds} alternating rounds each, p50/p99 the median of the rounds'`
     : '';
   const lines = [
     `taskboard bench — ${result.startedAt} — ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}` +

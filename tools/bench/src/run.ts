@@ -21,7 +21,14 @@ import { ReplaceTasks } from './replace-tasks.ts';
 import { seed, taskVersions, type SeededData } from './seed.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { startStack } from './stack.ts';
-import { openLoopRate, type Kind, type LoadNumbers } from './stats.ts';
+import {
+  combineOpenLoopRounds,
+  exactRatio,
+  openLoopRate,
+  type Kind,
+  type LoadNumbers,
+  type OpenLoopNumbers,
+} from './stats.ts';
 import { startEmfSink, startOtlpSink } from './telemetry-sinks.ts';
 import { combineRuns, instrumentationEnv, roundCpuRatios, type WatchResult } from './watching.ts';
 
@@ -140,7 +147,10 @@ type StartApi = (
  * metrics and traces to local sinks as on an instance, driven alike by one scenario in rounds: a
  * settling round (closed loop, not counted), then the counted rounds side by side at one fixed rate
  * (by default; BENCH_WATCH_SIDE_BY_SIDE=0: one after the other in alternating order, and
- * BENCH_WATCH_OPEN_LOOP=0: closed loop), so a drift in the machine's load hits both alike.
+ * BENCH_WATCH_OPEN_LOOP=0: closed loop), so a drift in the machine's load hits both alike. All that
+ * for BENCH_WATCH_PAIRS fresh pairs of processes, one pair after the other: how one process pair
+ * lands on the machine (cores, caches) moved the ratio by several per cent between runs, more than
+ * the rounds within one pair disagreed (docs/benchmarks.md, "Cost of watching").
  */
 async function watchPhase(
   data: SeededData,
@@ -161,112 +171,132 @@ async function watchPhase(
     const endpoints = { emf: emf.endpoint, otlp: otlp.endpoint };
     const env = (side: 'off' | 'on') =>
       instrumentationEnv(side, endpoints, options.watchSamplerRatio, options.watchFlushSeconds, options.watchSignals);
-    const off = await startApi('api-watch-off', env('off'));
-    const offIdle = await idleRss(off.server);
-    log(
-      `cost of watching: api (instrumentation off) ready in ${off.server.startupMs.toFixed(0)} ms, idle RSS ${(offIdle / 1048576).toFixed(1)} MB`,
-    );
-    const on = await startApi('api-watch-on', env('on'));
-    const onIdle = await idleRss(on.server);
-    log(
-      `cost of watching: api (instrumentation on) ready in ${on.server.startupMs.toFixed(0)} ms, idle RSS ${(onIdle / 1048576).toFixed(1)} MB`,
-    );
-    const seconds = Math.max(1, Math.round(options.watchDurationSeconds / options.watchRounds));
+    const pairs = options.watchPairs;
+    const seconds = Math.max(1, Math.round(options.watchDurationSeconds / (options.watchRounds * pairs)));
     const runs = { off: [] as LoadNumbers[], on: [] as LoadNumbers[] };
+    const pairCpuRatios: (number | null)[] = [];
+    // The worst start-up and idle RSS of any process of either side.
+    const worst = { off: { startupMs: 0, idleRss: 0 }, on: { startupMs: 0, idleRss: 0 } };
     // Side by side only where the two servers cannot disturb each other's data: the replace scenario
     // hands tasks and their versions out of one shared list.
     const sideBySide = options.watchSideBySide && scenario.usesVersions !== true;
-    // Set from "off"'s settling round when the counted rounds run open loop (options.watchOpenLoop).
+    // Set from the first pair's settling round ("off") when the counted rounds run open loop
+    // (options.watchOpenLoop); every pair then runs at that one rate.
     let openRate: number | undefined;
-    const load = async (side: 'off' | 'on', round: number, connections: number): Promise<LoadNumbers> => {
-      const { server, port } = side === 'off' ? off : on;
-      const target = {
-        url: `http://127.0.0.1:${port}`,
-        durationSeconds: seconds,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
-        trackPeakRss: () => server.trackPeakRss(),
-        cpuMs: () => server.cpuMs(),
-        beforeEachRun: scenario.usesVersions === true ? resync : undefined,
+    for (let pair = 0; pair < pairs; pair += 1) {
+      const pairLabel = pairs > 1 ? `pair ${pair + 1}/${pairs}, ` : '';
+      const start = async (side: 'off' | 'on') => {
+        const started = await startApi(`api-watch-${side}${pairs > 1 ? `-${pair + 1}` : ''}`, env(side));
+        const idle = await idleRss(started.server);
+        worst[side].startupMs = Math.max(worst[side].startupMs, started.server.startupMs);
+        worst[side].idleRss = Math.max(worst[side].idleRss, idle);
+        log(
+          `cost of watching: ${pairLabel}api (instrumentation ${side}) ready in ${started.server.startupMs.toFixed(0)} ms, idle RSS ${(idle / 1048576).toFixed(1)} MB`,
+        );
+        return started;
       };
-      if (openRate === undefined) {
-        return loadPhase({
+      // Which process starts first alternates by pair too.
+      const off = pair % 2 === 0 ? await start('off') : undefined;
+      const on = await start('on');
+      const servers = { off: off ?? (await start('off')), on };
+      const load = async (side: 'off' | 'on', round: number, connections: number): Promise<LoadNumbers> => {
+        const { server, port } = servers[side];
+        const target = {
+          url: `http://127.0.0.1:${port}`,
+          durationSeconds: seconds,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+          trackPeakRss: () => server.trackPeakRss(),
+          cpuMs: () => server.cpuMs(),
+          beforeEachRun: scenario.usesVersions === true ? resync : undefined,
+        };
+        if (openRate === undefined || round === SETTLING_ROUND) {
+          return loadPhase({
+            ...target,
+            connections,
+            // Later rounds only re-open connections: the process is warm already.
+            warmupSeconds: round === SETTLING_ROUND ? options.watchWarmupSeconds : WATCH_REWARMUP_SECONDS,
+            requests: scenario.requests(data, tasks),
+          });
+        }
+        const numbers = await openLoopPhase({
           ...target,
-          connections,
-          // Later rounds only re-open connections: the process is warm already.
-          warmupSeconds: round === SETTLING_ROUND ? options.watchWarmupSeconds : WATCH_REWARMUP_SECONDS,
-          requests: scenario.requests(data, tasks),
+          rate: openRate,
+          warmupSeconds: WATCH_REWARMUP_SECONDS,
+          next: scenario.source(data, tasks),
         });
-      }
-      const numbers = await openLoopPhase({
-        ...target,
-        rate: openRate,
-        warmupSeconds: WATCH_REWARMUP_SECONDS,
-        next: scenario.source(data, tasks),
-      });
-      return {
-        requestsPerSecond: numbers.completed / seconds,
-        latencyP50Ms: numbers.latencyP50Ms,
-        latencyP99Ms: numbers.latencyP99Ms,
-        errors: numbers.errors,
-        non2xx: numbers.non2xx,
-        totalRequests: numbers.completed,
-        peakRssBytes: numbers.peakRssBytes,
-        cpuMsPerRequest: numbers.cpuMsPerRequest,
+        return {
+          requestsPerSecond: numbers.completed / seconds,
+          latencyP50Ms: numbers.latencyP50Ms,
+          latencyP99Ms: numbers.latencyP99Ms,
+          errors: numbers.errors,
+          non2xx: numbers.non2xx,
+          totalRequests: numbers.completed,
+          peakRssBytes: numbers.peakRssBytes,
+          cpuMsPerRequest: numbers.cpuMsPerRequest,
+        };
       };
-    };
-    /**
-     * Both sides of one round. Side by side: at once, half the connections each; the side whose load
-     * starts first sends first in each tick of this one process, so that alternates by round. Otherwise
-     * one after the other, in an order that alternates by round.
-     */
-    const runRound = async (round: number, label: string): Promise<{ off: LoadNumbers; on: LoadNumbers }> => {
-      const offFirst = round % 2 === 0;
-      const [first, second] = offFirst ? (['off', 'on'] as const) : (['on', 'off'] as const);
-      let results: [LoadNumbers, LoadNumbers];
-      if (sideBySide) {
-        log(`cost of watching: ${scenario.name}, ${label}, off and on side by side`);
-        const half = Math.max(1, Math.round(options.connections / 2));
-        results = await Promise.all([load(first, round, half), load(second, round, half)]);
-      } else {
-        log(`cost of watching: ${scenario.name}, ${label}, instrumentation ${first}`);
-        const firstRun = await load(first, round, options.connections);
-        log(`cost of watching: ${scenario.name}, ${label}, instrumentation ${second}`);
-        results = [firstRun, await load(second, round, options.connections)];
+      /**
+       * Both sides of one round. Side by side: at once, half the connections each; the side whose load
+       * starts first sends first in each tick of this one process, so that alternates by round. Otherwise
+       * one after the other, in an order that alternates by round.
+       */
+      const runRound = async (round: number, label: string): Promise<{ off: LoadNumbers; on: LoadNumbers }> => {
+        const offFirst = round % 2 === 0;
+        const [first, second] = offFirst ? (['off', 'on'] as const) : (['on', 'off'] as const);
+        let results: [LoadNumbers, LoadNumbers];
+        if (sideBySide) {
+          log(`cost of watching: ${scenario.name}, ${pairLabel}${label}, off and on side by side`);
+          const half = Math.max(1, Math.round(options.connections / 2));
+          results = await Promise.all([load(first, round, half), load(second, round, half)]);
+        } else {
+          log(`cost of watching: ${scenario.name}, ${pairLabel}${label}, instrumentation ${first}`);
+          const firstRun = await load(first, round, options.connections);
+          log(`cost of watching: ${scenario.name}, ${pairLabel}${label}, instrumentation ${second}`);
+          results = [firstRun, await load(second, round, options.connections)];
+        }
+        return offFirst ? { off: results[0], on: results[1] } : { off: results[1], on: results[0] };
+      };
+      // Round SETTLING_ROUND runs both sides like any other round but is not counted: in every run so far
+      // the first round read high for whichever process was measured second, A/A included (1.11 A/A,
+      // 1.22-1.45 with instrumentation, after warm-ups of 10 to 40 s), while the rounds after it agreed.
+      // The first pair's "off" side sets the counted rounds' open-loop rate.
+      const pairRuns = { off: [] as LoadNumbers[], on: [] as LoadNumbers[] };
+      for (let round = SETTLING_ROUND; round < options.watchRounds; round += 1) {
+        const counted = round !== SETTLING_ROUND;
+        const label = counted ? `round ${round + 1}/${options.watchRounds}` : 'settling round (not counted)';
+        const both = await runRound(round, label);
+        if (counted) {
+          pairRuns.off.push(both.off);
+          pairRuns.on.push(both.on);
+        } else if (options.watchOpenLoop && openRate === undefined) {
+          openRate = openLoopRate(both.off.requestsPerSecond, options.openRateFraction);
+          const of = sideBySide ? "each (of off's side-by-side maximum)" : `(of off's ${scenario.name} maximum)`;
+          log(`cost of watching: counted rounds open loop at ${openRate} req/s ${of}`);
+        }
       }
-      return offFirst ? { off: results[0], on: results[1] } : { off: results[1], on: results[0] };
-    };
-    // Round SETTLING_ROUND runs both sides like any other round but is not counted: in every run so far
-    // the first round read high for whichever process was measured second, A/A included (1.11 A/A,
-    // 1.22-1.45 with instrumentation, after warm-ups of 10 to 40 s), while the rounds after it agreed.
-    // Its "off" side sets the counted rounds' open-loop rate.
-    for (let round = SETTLING_ROUND; round < options.watchRounds; round += 1) {
-      const counted = round !== SETTLING_ROUND;
-      const label = counted ? `round ${round + 1}/${options.watchRounds}` : 'settling round (not counted)';
-      const both = await runRound(round, label);
-      if (counted) {
-        runs.off.push(both.off);
-        runs.on.push(both.on);
-      } else if (options.watchOpenLoop) {
-        openRate = openLoopRate(both.off.requestsPerSecond, options.openRateFraction);
-        const of = sideBySide ? "each (of off's side-by-side maximum)" : `(of off's ${scenario.name} maximum)`;
-        log(`cost of watching: counted rounds open loop at ${openRate} req/s ${of}`);
-      }
+      // Stopped before the sinks are read: a final flush on shutdown is counted too.
+      await servers.off.server.stop();
+      await servers.on.server.stop();
+      runs.off.push(...pairRuns.off);
+      runs.on.push(...pairRuns.on);
+      pairCpuRatios.push(
+        exactRatio(combineRuns(0, 0, pairRuns.on).cpuMsPerRequest, combineRuns(0, 0, pairRuns.off).cpuMsPerRequest),
+      );
     }
-    // Stopped before the sinks are read: a final flush on shutdown is counted too.
-    await off.server.stop();
-    await on.server.stop();
     return {
       scenario: scenario.name,
       rounds: options.watchRounds,
-      durationSeconds: seconds * options.watchRounds,
+      pairs,
+      durationSeconds: seconds * options.watchRounds * pairs,
       samplerRatio: options.watchSamplerRatio,
       flushSeconds: options.watchFlushSeconds,
       signals: options.watchSignals,
       sideBySide,
       openRate: openRate ?? null,
-      off: combineRuns(off.server.startupMs, offIdle, runs.off),
-      on: combineRuns(on.server.startupMs, onIdle, runs.on),
+      off: combineRuns(worst.off.startupMs, worst.off.idleRss, runs.off),
+      on: combineRuns(worst.on.startupMs, worst.on.idleRss, runs.on),
       roundCpuRatios: roundCpuRatios(runs.off, runs.on),
+      pairCpuRatios,
       received: { emf: emf.counts(), otlp: otlp.counts() },
     };
   } finally {
@@ -403,23 +433,37 @@ async function main(): Promise<void> {
         // The same fixed rate for both: a share of the api's own closed-loop maximum, which
         // both can sustain, so the latencies compare service times, not queueing at saturation.
         const rate = options.openRate ?? openLoopRate(apiNumbers.requestsPerSecond, options.openRateFraction);
-        const openPhase = (server: ServerProcess, port: number, headers: Record<string, string>, pool: ReplaceTasks) =>
-          openLoopPhase({
-            url: `http://127.0.0.1:${port}`,
-            rate,
-            durationSeconds: options.durationSeconds,
-            warmupSeconds: Math.min(options.warmupSeconds, OPEN_LOOP_WARMUP_SECONDS),
-            headers: { 'content-type': 'application/json', ...headers },
-            next: scenario.source(data, pool),
-            trackPeakRss: () => server.trackPeakRss(),
-            cpuMs: () => server.cpuMs(),
-            beforeEachRun: scenario.usesVersions === true ? resync(pool) : undefined,
-          });
-        log(`${scenario.name}: open loop at ${rate} req/s, baseline`);
-        const openBaseline = await openPhase(baseline, basePort, {}, pools.baseline);
-        log(`${scenario.name}: open loop at ${rate} req/s, api`);
-        const openApi = await openPhase(api, apiPort, { authorization: `Bearer ${stack.accessToken}` }, pools.api);
-        open = { api: openApi, baseline: openBaseline };
+        const roundSeconds = Math.max(1, Math.round(options.durationSeconds / options.openRounds));
+        const openPhase =
+          (server: ServerProcess, port: number, headers: Record<string, string>, pool: ReplaceTasks) =>
+          (round: number) =>
+            openLoopPhase({
+              url: `http://127.0.0.1:${port}`,
+              rate,
+              durationSeconds: roundSeconds,
+              // Each server warms up before its first round only.
+              warmupSeconds: round === 0 ? Math.min(options.warmupSeconds, OPEN_LOOP_WARMUP_SECONDS) : 0,
+              headers: { 'content-type': 'application/json', ...headers },
+              next: scenario.source(data, pool),
+              trackPeakRss: () => server.trackPeakRss(),
+              cpuMs: () => server.cpuMs(),
+              beforeEachRun: scenario.usesVersions === true ? resync(pool) : undefined,
+            });
+        const sides = {
+          baseline: openPhase(baseline, basePort, {}, pools.baseline),
+          api: openPhase(api, apiPort, { authorization: `Bearer ${stack.accessToken}` }, pools.api),
+        };
+        const rounds = { baseline: [] as OpenLoopNumbers[], api: [] as OpenLoopNumbers[] };
+        // Interleaved, the side that goes first alternating, so a slow spell of the machine hits
+        // either side's rounds alike (stats.ts combineOpenLoopRounds).
+        for (let round = 0; round < options.openRounds; round += 1) {
+          const order = round % 2 === 0 ? (['baseline', 'api'] as const) : (['api', 'baseline'] as const);
+          for (const side of order) {
+            log(`${scenario.name}: open loop at ${rate} req/s, ${side}, round ${round + 1}/${options.openRounds}`);
+            rounds[side].push(await sides[side](round));
+          }
+        }
+        open = { api: combineOpenLoopRounds(rounds.api), baseline: combineOpenLoopRounds(rounds.baseline) };
       }
       scenarios.push({ name: scenario.name, kind: scenario.kind, api: apiNumbers, baseline: baselineNumbers, open });
     }
@@ -455,6 +499,7 @@ async function main(): Promise<void> {
         openLoop: options.openLoop,
         openRateFraction: options.openRateFraction,
         openRate: options.openRate ?? null,
+        openRounds: options.openRounds,
         apiNodeFlags: options.apiNodeFlags,
         apiNodeOptions: nodeOptions,
         apiEntry: join(API_ENTRY.cwd, API_ENTRY.script).slice(ROOT.length),

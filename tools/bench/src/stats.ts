@@ -68,6 +68,61 @@ export interface OpenLoopNumbers {
    * send time). Large values mean the generator, not the server, could not keep the rate.
    */
   readonly sendLagP99Ms: number;
+  /**
+   * With rounds (combineOpenLoopRounds): each round's own percentiles, in the order run; the
+   * numbers above are then the medians of these.
+   */
+  readonly rounds?: readonly OpenLoopRound[];
+}
+
+export interface OpenLoopRound {
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly sendLagP99Ms: number;
+}
+
+/** Median of the values (mean of the middle two for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/**
+ * One server's open-loop rounds (same rate, interleaved with the other server's) as one result:
+ * latencies and send lag are the medians of the rounds' percentiles, counts add up, CPU is per
+ * request over all rounds, RSS is the highest. A median of rounds, not one long run: on a shared
+ * 2-core machine a stall of the machine (the generator's own send lag shows it) lands in one round
+ * of one server and decides a whole run's p99; what the server itself does (its GC, its work) is
+ * in every round of it, so the median keeps it.
+ */
+export function combineOpenLoopRounds(rounds: readonly OpenLoopNumbers[]): OpenLoopNumbers {
+  const first = rounds[0];
+  if (first === undefined) throw new RangeError('no open-loop rounds to combine');
+  const sum = (pick: (round: OpenLoopNumbers) => number): number =>
+    rounds.reduce((total, round) => total + pick(round), 0);
+  const completed = sum((round) => round.completed);
+  const cpuMs = sum((round) => (round.completed > 0 ? round.cpuMsPerRequest * round.completed : 0));
+  return {
+    rate: first.rate,
+    sent: sum((round) => round.sent),
+    completed,
+    latencyP50Ms: median(rounds.map((round) => round.latencyP50Ms)),
+    latencyP99Ms: median(rounds.map((round) => round.latencyP99Ms)),
+    errors: sum((round) => round.errors),
+    non2xx: sum((round) => round.non2xx),
+    peakRssBytes: Math.max(...rounds.map((round) => round.peakRssBytes)),
+    cpuMsPerRequest: completed > 0 ? cpuMs / completed : Number.NaN,
+    sendLagP99Ms: median(rounds.map((round) => round.sendLagP99Ms)),
+    rounds: rounds.map(({ latencyP50Ms, latencyP99Ms, sendLagP99Ms }) => ({
+      latencyP50Ms,
+      latencyP99Ms,
+      sendLagP99Ms,
+    })),
+  };
 }
 
 export interface Targets {

@@ -60,7 +60,9 @@ export function instrumentationEnv(
 
 /** One side (off or on) summed over its measured runs. */
 export interface WatchSide {
+  /** The slowest start-up of the side's processes (one per pair). */
   readonly startupMs: number;
+  /** The highest idle RSS of the side's processes. */
   readonly idleRssBytes: number;
   readonly totalRequests: number;
   readonly requestsPerSecond: number;
@@ -111,8 +113,11 @@ export function roundCpuRatios(off: readonly LoadNumbers[], on: readonly LoadNum
 
 export interface WatchResult {
   readonly scenario: string;
+  /** Counted rounds per process pair. */
   readonly rounds: number;
-  /** Measured seconds per side (split over the rounds). */
+  /** Fresh off/on process pairs, one after the other. */
+  readonly pairs: number;
+  /** Measured seconds per side (split over the pairs and rounds). */
   readonly durationSeconds: number;
   readonly samplerRatio: number;
   readonly flushSeconds: number;
@@ -124,8 +129,10 @@ export interface WatchResult {
   readonly openRate: number | null;
   readonly off: WatchSide;
   readonly on: WatchSide;
-  /** On/off CPU per request round by round; their spread is the measurement's noise. */
+  /** On/off CPU per request round by round, every pair's in turn; their spread is the measurement's noise. */
   readonly roundCpuRatios: readonly (number | null)[];
+  /** On/off CPU per request of each process pair (its counted rounds together). */
+  readonly pairCpuRatios: readonly (number | null)[];
   /** What the sinks received from the "on" api, read after it stopped (a final flush included). */
   readonly received: { readonly emf: EmfCounts; readonly otlp: OtlpCounts };
 }
@@ -157,6 +164,9 @@ const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
 const signed = (value: number, digits: number): string =>
   Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(digits)}` : '-';
 
+const ratios = (values: readonly (number | null)[]): string =>
+  values.map((value) => (value === null ? '-' : value.toFixed(2))).join(', ');
+
 /** The report's "cost of watching" section. */
 export function formatWatching(result: WatchResult): string[] {
   const judged = judgeWatching(result);
@@ -170,7 +180,8 @@ export function formatWatching(result: WatchResult): string[] {
   return [
     `cost of watching (${result.scenario}, ${result.openRate === null ? 'closed loop' : `open loop at ${result.openRate} req/s each`},` +
       ` ${result.durationSeconds} s measured per side in ${result.rounds}` +
-      (result.sideBySide ? ' rounds, both sides at once):' : ' alternating rounds):') +
+      (result.sideBySide ? ' rounds, both sides at once' : ' alternating rounds') +
+      (result.pairs > 1 ? `, for each of ${result.pairs} fresh process pairs):` : '):') +
       ` instrumentation off (METRICS_EXPORTER=none, OTEL_TRACES_EXPORTER=none) vs on (EMF to a TCP sink, flushed every` +
       ` ${result.flushSeconds} s; OTLP traces to an HTTP sink, ${WATCH_SAMPLER} ${result.samplerRatio})` +
       (result.signals === 'both'
@@ -181,7 +192,8 @@ export function formatWatching(result: WatchResult): string[] {
     side('off', off),
     side('on', on),
     `  CPU per request on/off ${judged.cpuRatio === null ? '-' : judged.cpuRatio.toFixed(3)} (${percent} %; target ≤ ${WATCH_CPU_RATIO_TARGET.toFixed(2)}): ${verdict(judged.cpuOk)}` +
-      `   by round: ${result.roundCpuRatios.map((value) => (value === null ? '-' : value.toFixed(2))).join(', ')}`,
+      (result.pairs > 1 ? `   by pair: ${ratios(result.pairCpuRatios)};` : '') +
+      `   by round: ${ratios(result.roundCpuRatios)}`,
     `  start-up on ${fixed(on.startupMs, 0)} ms (${signed(on.startupMs - off.startupMs, 0)} ms vs off; target ≤ ${TARGETS.startupMs}): ${verdict(judged.startupOk)}`,
     `  idle RSS on ${fixed(megabytes(on.idleRssBytes))} MB (${signed(megabytes(on.idleRssBytes) - megabytes(off.idleRssBytes), 1)} MB vs off; target ≤ ${megabytes(TARGETS.idleRssBytes)}): ${verdict(judged.idleRssOk)}`,
     `  zero errors and non-2xx (both sides): ${verdict(judged.errorsOk)}`,

@@ -32,6 +32,7 @@ t.test('options come from BENCH_* variables with defaults', async (t) => {
     openLoop: true,
     openRateFraction: 0.5,
     openRate: undefined,
+    openRounds: 5,
   });
   const set = benchOptions(
     {
@@ -56,6 +57,8 @@ t.test('options come from BENCH_* variables with defaults', async (t) => {
   t.throws(() => benchOptions({ BENCH_OPEN_FRACTION: '0' }, '/r'), /BENCH_OPEN_FRACTION must be a number in \(0, 1\]/);
   t.throws(() => benchOptions({ BENCH_OPEN_FRACTION: '1.5' }, '/r'), /BENCH_OPEN_FRACTION/);
   t.throws(() => benchOptions({ BENCH_OPEN_RATE: '0' }, '/r'), /BENCH_OPEN_RATE/);
+  t.equal(benchOptions({ BENCH_OPEN_ROUNDS: '1' }, '/r').openRounds, 1);
+  t.throws(() => benchOptions({ BENCH_OPEN_ROUNDS: '0' }, '/r'), /BENCH_OPEN_ROUNDS/);
 });
 
 t.test('the api runs as the artifact production installs unless BENCH_API_ENTRY=dist', async (t) => {
@@ -65,13 +68,14 @@ t.test('the api runs as the artifact production installs unless BENCH_API_ENTRY=
 });
 
 t.test(
-  'the cost-of-watching phase runs by default, one scenario, 32 s per side in 4 rounds side by side at a fixed rate, the prod sampling',
+  'the cost-of-watching phase runs by default, one scenario, 32 s per side over 3 process pairs of 4 rounds side by side at a fixed rate, the prod sampling',
   async (t) => {
     t.match(benchOptions({}, '/r'), {
       watch: true,
       watchScenario: 'get-task',
       watchDurationSeconds: 32,
       watchRounds: 4,
+      watchPairs: 3,
       watchSamplerRatio: 0.05,
       watchFlushSeconds: 5,
       watchSignals: 'both',
@@ -105,6 +109,8 @@ t.test(
     );
     t.throws(() => benchOptions({ BENCH_WATCH_SAMPLER_RATIO: '0' }, '/r'), /BENCH_WATCH_SAMPLER_RATIO/);
     t.throws(() => benchOptions({ BENCH_WATCH_ROUNDS: '0' }, '/r'), /BENCH_WATCH_ROUNDS/);
+    t.equal(benchOptions({ BENCH_WATCH_PAIRS: '1' }, '/r').watchPairs, 1);
+    t.throws(() => benchOptions({ BENCH_WATCH_PAIRS: '0' }, '/r'), /BENCH_WATCH_PAIRS/);
     t.equal(benchOptions({ BENCH_WATCH_SIGNALS: 'metrics' }, '/r').watchSignals, 'metrics');
     t.equal(benchOptions({ BENCH_WATCH_SIGNALS: 'traces' }, '/r').watchSignals, 'traces');
     t.equal(benchOptions({ BENCH_WATCH_SIGNALS: 'none' }, '/r').watchSignals, 'none');

@@ -53,6 +53,7 @@ const result: BenchResult = {
     openLoop: true,
     openRateFraction: 0.5,
     openRate: null,
+    openRounds: 5,
     apiNodeFlags: [],
     apiNodeOptions: '--max-semi-space-size=16',
     apiEntry: 'packages/api/dist/artifact/server.js',
@@ -83,6 +84,7 @@ const watchSide = { startupMs: 900, idleRssBytes: 110 * MB, totalRequests: 10_00
 const watching: WatchResult = {
   scenario: 'get-task',
   rounds: 2,
+  pairs: 1,
   durationSeconds: 20,
   samplerRatio: 0.05,
   flushSeconds: 5,
@@ -92,6 +94,7 @@ const watching: WatchResult = {
   off: { ...watchSide, cpuMsPerRequest: 1, latencyP99Ms: 90, peakRssBytes: 200 * MB, errors: 0, non2xx: 0 },
   on: { ...watchSide, cpuMsPerRequest: 1.03, latencyP99Ms: 92, peakRssBytes: 205 * MB, errors: 0, non2xx: 0 },
   roundCpuRatios: [1.01, 1.05],
+  pairCpuRatios: [1.03],
   received: {
     emf: { documents: 8, invalidLines: 0, bytes: 9_000, metricNames: ['Requests'] },
     otlp: { requests: 4, spans: 600, bytes: 90_000 },
@@ -140,12 +143,36 @@ t.test('the report passes what meets the targets and names a fixed rate and node
   t.match(text, /SDK runtime[^\n]*\n\ncost of watching \(get-task, closed loop/, 'after the targets of issue 17');
   t.match(text, 'CPU per request on/off 1.030 (+3.0 %; target ≤ 1.05): PASS');
   t.match(text, 'then open loop at 300 req/s, the same rate for both');
+  t.match(text, "5 alternating rounds each, p50/p99 the median of the rounds'");
   t.match(text, 'one worker, NODE_OPTIONS=(none), node flags --cpu-prof\n');
   t.match(text, 'api peak RSS under load: 200.0 MB (target ≤ 250): PASS');
   t.match(text, 'api idle RSS: 120.0 MB (target ≤ 120): PASS');
   t.match(text, 'api start-up to ready: 1000 ms (target ≤ 1000): PASS');
   t.notMatch(text, 'FAIL');
   t.notMatch(formatReport({ ...good, settings: { ...good.settings, openLoop: false } }), 'then open loop');
+});
+
+t.test("an open-loop phase in rounds shows each round's p99 and the generator's send lag", async (t) => {
+  const rounds = (p99s: number[]) => p99s.map((p99) => ({ latencyP50Ms: 2.5, latencyP99Ms: p99, sendLagP99Ms: 0.5 }));
+  const scenario = result.scenarios[0]!;
+  const text = formatReport({
+    ...result,
+    scenarios: [
+      {
+        ...scenario,
+        open: {
+          api: open(12, { rounds: rounds([11, 12, 40]) }),
+          baseline: open(6, { rounds: rounds([6, 5.5, 7]) }),
+        },
+      },
+    ],
+  });
+  t.match(
+    text,
+    'open-loop p99 ms by round (generator send lag p99): api 11.0 (lag 0.5), 12.0 (lag 0.5), 40.0 (lag 0.5)',
+  );
+  t.match(text, /\n\s+baseline 6\.0 \(lag 0\.5\), 5\.5 \(lag 0\.5\), 7\.0 \(lag 0\.5\)\n/);
+  t.notMatch(formatReport(result), 'by round', 'a single run has no rounds to show');
 });
 
 t.test('the peak RSS is the api highest in any phase, closed or open loop', async (t) => {

@@ -1,8 +1,10 @@
 import t from 'tap';
 import {
+  combineOpenLoopRounds,
   dueCount,
   intendedSendMs,
   judgeScenario,
+  median,
   megabytes,
   openLoopRate,
   percentile,
@@ -138,4 +140,52 @@ t.test('the schedule: request i is due at i/rate seconds', async (t) => {
   for (let i = 0; i < 1000; i++) {
     if (dueCount(intendedSendMs(i, 333), 333) !== i + 1) t.fail(`request ${i} not due at its own time`);
   }
+});
+
+t.test('median: the middle value, or the mean of the middle two', async (t) => {
+  t.equal(median([5, 1, 3]), 3);
+  t.equal(median([4, 1, 3, 2]), 2.5);
+  t.ok(Number.isNaN(median([])));
+});
+
+t.test('open-loop rounds combine: median percentiles, summed counts, CPU over all requests, highest RSS', async (t) => {
+  const round = (overrides: Partial<OpenLoopNumbers>): OpenLoopNumbers => ({
+    rate: 400,
+    sent: 800,
+    completed: 800,
+    latencyP50Ms: 2,
+    latencyP99Ms: 10,
+    errors: 0,
+    non2xx: 0,
+    peakRssBytes: 100,
+    cpuMsPerRequest: 1,
+    sendLagP99Ms: 0.5,
+    ...overrides,
+  });
+  const combined = combineOpenLoopRounds([
+    round({ latencyP99Ms: 9, latencyP50Ms: 2.2 }),
+    // One round during a stall of the machine: the generator sent late too.
+    round({ latencyP99Ms: 60, latencyP50Ms: 3, sendLagP99Ms: 25, peakRssBytes: 300, completed: 799, errors: 1 }),
+    round({ latencyP99Ms: 11, latencyP50Ms: 1.9, cpuMsPerRequest: 2, non2xx: 2 }),
+  ]);
+  t.match(combined, {
+    rate: 400,
+    sent: 2400,
+    completed: 2399,
+    latencyP50Ms: 2.2,
+    latencyP99Ms: 11,
+    errors: 1,
+    non2xx: 2,
+    peakRssBytes: 300,
+    sendLagP99Ms: 0.5,
+  });
+  t.equal(combined.cpuMsPerRequest, (800 + 799 + 1600) / 2399);
+  t.same(
+    combined.rounds?.map((r) => r.latencyP99Ms),
+    [9, 60, 11],
+    'every round stays in the result',
+  );
+  // A server slow in every round stays slow: the median does not hide its own tail.
+  t.equal(combineOpenLoopRounds([round({ latencyP99Ms: 40 }), round({ latencyP99Ms: 45 })]).latencyP99Ms, 42.5);
+  t.throws(() => combineOpenLoopRounds([]), /no open-loop rounds/);
 });

@@ -46,6 +46,7 @@ const received: WatchResult['received'] = {
 const watch = (off: WatchSide, on: WatchSide, overrides: Partial<WatchResult> = {}): WatchResult => ({
   scenario: 'get-task',
   rounds: 2,
+  pairs: 1,
   durationSeconds: 20,
   samplerRatio: 0.05,
   flushSeconds: 5,
@@ -55,6 +56,7 @@ const watch = (off: WatchSide, on: WatchSide, overrides: Partial<WatchResult> = 
   off,
   on,
   roundCpuRatios: [1.02, 1.08, null],
+  pairCpuRatios: [1.05],
   received,
   ...overrides,
 });
@@ -155,6 +157,18 @@ t.test('the report section shows both sides, the ratio with its verdict and what
     /\n {2}off {2}\s+500 req\/s {2}p99\s+90\.0 ms {2}1\.200 CPU ms\/req {2}10000 requests {2}0 errors {2}0 non-2xx {2}start-up 900 ms {2}idle RSS 110\.0 MB {2}peak 200\.0 MB/,
   );
   t.match(text, 'CPU per request on/off 1.050 (+5.0 %; target ≤ 1.05): PASS   by round: 1.02, 1.08, -\n');
+  t.notMatch(text, 'by pair', 'one pair: nothing to split');
+  const paired = formatWatching(
+    watch(side(1), side(1.03), { pairs: 3, durationSeconds: 36, rounds: 4, sideBySide: true, openRate: 600 }),
+  ).join('\n');
+  t.match(
+    paired,
+    'cost of watching (get-task, open loop at 600 req/s each, 36 s measured per side in 4 rounds, both sides at once, for each of 3 fresh process pairs)',
+  );
+  t.match(
+    paired,
+    'CPU per request on/off 1.030 (+3.0 %; target ≤ 1.05): PASS   by pair: 1.05;   by round: 1.02, 1.08, -',
+  );
   t.match(text, 'start-up on 1100 ms (+200 ms vs off; target ≤ 1000): FAIL');
   t.match(text, 'idle RSS on 125.0 MB (+15.0 MB vs off; target ≤ 120): FAIL');
   t.match(text, 'zero errors and non-2xx (both sides): PASS');
