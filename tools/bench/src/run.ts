@@ -56,6 +56,8 @@ const RESYNC_MAX_MS = 10_000;
 const WATCH_REWARMUP_SECONDS = 1;
 /** The watch phase's first round, after each process's warm-up: run, not counted (see the loop). */
 const SETTLING_ROUND = -1;
+/** How often the OpenTelemetry batch span processor exports by default (OTEL_BSP_SCHEDULE_DELAY). */
+const SPAN_EXPORT_DELAY_SECONDS = 5;
 
 interface Scenario {
   readonly name: string;
@@ -268,10 +270,19 @@ async function watchPhase(
         if (counted) {
           pairRuns.off.push(both.off);
           pairRuns.on.push(both.on);
-        } else if (options.watchOpenLoop && openRate === undefined) {
-          openRate = openLoopRate(both.off.requestsPerSecond, options.openRateFraction);
-          const of = sideBySide ? "each (of off's side-by-side maximum)" : `(of off's ${scenario.name} maximum)`;
-          log(`cost of watching: counted rounds open loop at ${openRate} req/s ${of}`);
+        } else {
+          if (options.watchOpenLoop && openRate === undefined) {
+            openRate = openLoopRate(both.off.requestsPerSecond, options.openRateFraction);
+            const of = sideBySide ? "each (of off's side-by-side maximum)" : `(of off's ${scenario.name} maximum)`;
+            log(`cost of watching: counted rounds open loop at ${openRate} req/s ${of}`);
+          }
+          // "On" exports the settling round's spans and metrics up to one interval later. Left to run
+          // into the first counted round, they were charged to it: telemetry of a closed-loop round (up
+          // to twice the counted rate) in a round that exports only its own rate's share when it ends,
+          // which read 1.13-1.36 in first rounds whose pairs' other rounds read 1.01-1.13.
+          const drainSeconds = Math.max(options.watchFlushSeconds, SPAN_EXPORT_DELAY_SECONDS) + 1;
+          log(`cost of watching: ${pairLabel}${drainSeconds} s for the settling round's telemetry to be sent`);
+          await new Promise((resolve) => setTimeout(resolve, drainSeconds * 1_000));
         }
       }
       // Stopped before the sinks are read: a final flush on shutdown is counted too.
