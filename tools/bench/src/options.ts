@@ -122,7 +122,7 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     openLoop: env.BENCH_OPEN_LOOP?.trim() !== '0',
     openRateFraction: fraction(env, 'BENCH_OPEN_FRACTION', 0.5),
     openRate: env.BENCH_OPEN_RATE?.trim() ? positive(env, 'BENCH_OPEN_RATE', 1) : undefined,
-    openRounds: positive(env, 'BENCH_OPEN_ROUNDS', 5),
+    openRounds: positive(env, 'BENCH_OPEN_ROUNDS', 10),
     watch: env.BENCH_WATCH?.trim() !== '0',
     watchScenario: env.BENCH_WATCH_SCENARIO?.trim() || 'get-task',
     watchDurationSeconds: positive(env, 'BENCH_WATCH_DURATION', 32),

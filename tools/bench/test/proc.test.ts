@@ -32,7 +32,7 @@ t.test('options come from BENCH_* variables with defaults', async (t) => {
     openLoop: true,
     openRateFraction: 0.5,
     openRate: undefined,
-    openRounds: 5,
+    openRounds: 10,
   });
   const set = benchOptions(
     {
