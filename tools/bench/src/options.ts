@@ -5,6 +5,11 @@ export interface BenchOptions {
   readonly connections: number;
   readonly durationSeconds: number;
   readonly warmupSeconds: number;
+  /**
+   * The closed-loop phase's BENCH_DURATION split into this many rounds per server, the two servers
+   * interleaved (stats.ts combineLoadRounds).
+   */
+  readonly rounds: number;
   readonly poolMax: number;
   readonly apiLogLevel: string;
   /** Rebuild the api (`npm run build -w @taskboard/api`) before starting it. */
@@ -110,6 +115,7 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     connections: positive(env, 'BENCH_CONNECTIONS', 50),
     durationSeconds: positive(env, 'BENCH_DURATION', 10),
     warmupSeconds: positive(env, 'BENCH_WARMUP', 3, 0),
+    rounds: positive(env, 'BENCH_ROUNDS', 2),
     poolMax: positive(env, 'BENCH_POOL_MAX', 10),
     apiLogLevel: env.BENCH_API_LOG_LEVEL?.trim() || 'info',
     build: env.BENCH_BUILD?.trim() !== '0',

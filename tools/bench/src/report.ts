@@ -36,6 +36,8 @@ export interface BenchResult {
     readonly connections: number;
     readonly durationSeconds: number;
     readonly warmupSeconds: number;
+    /** Closed-loop rounds per server and scenario, interleaved. */
+    readonly rounds: number;
     readonly poolMax: number;
     readonly apiLogLevel: string;
     readonly tasks: number;
@@ -141,7 +143,7 @@ export function formatReport(result: BenchResult): string {
   const lines = [
     `taskboard bench — ${result.startedAt} — ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}` +
       ` — load average ${fixed(result.machine.loadAverage.start, 2)} → ${fixed(result.machine.loadAverage.end, 2)}`,
-    `closed loop: ${result.settings.connections} connections, ${result.settings.warmupSeconds} s warm-up + ${result.settings.durationSeconds} s measured per server and scenario${open}; pool ${result.settings.poolMax}; api ${result.settings.apiEntry}, LOG_LEVEL=${result.settings.apiLogLevel}, one worker, NODE_OPTIONS=${result.settings.apiNodeOptions || '(none)'}` +
+    `closed loop: ${result.settings.connections} connections, ${result.settings.warmupSeconds} s warm-up + ${result.settings.durationSeconds} s measured per server and scenario${result.settings.rounds > 1 ? ` in ${result.settings.rounds} interleaved rounds` : ''}${open}; pool ${result.settings.poolMax}; api ${result.settings.apiEntry}, LOG_LEVEL=${result.settings.apiLogLevel}, one worker, NODE_OPTIONS=${result.settings.apiNodeOptions || '(none)'}` +
       (result.settings.apiNodeFlags.length > 0 ? `, node flags ${result.settings.apiNodeFlags.join(' ')}` : ''),
     '',
     header,

@@ -22,6 +22,7 @@ import { seed, taskVersions, type SeededData } from './seed.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { startStack } from './stack.ts';
 import {
+  combineLoadRounds,
   combineOpenLoopRounds,
   exactRatio,
   openLoopRate,
@@ -47,6 +48,8 @@ const API_ENTRY =
 
 /** Settles the process after start-up before reading its idle RSS. */
 const IDLE_SETTLE_MS = 2_000;
+/** Warm-up before a server's later closed-loop rounds: it is warm, only its connections are new. */
+const CLOSED_REWARMUP_SECONDS = 1;
 /** The closed-loop phase just warmed both servers up; the open loop only settles into its rate. */
 const OPEN_LOOP_WARMUP_SECONDS = 2;
 /** Task versions are re-read this often until they stop changing (at most RESYNC_MAX_MS). */
@@ -135,6 +138,11 @@ async function idleRss(server: ServerProcess): Promise<number> {
   return await server.rss();
 }
 
+/** Which server goes first in a round of a scenario: baseline, api; api, baseline; ... */
+function interleavedOrder(round: number): readonly ['baseline', 'api'] | readonly ['api', 'baseline'] {
+  return round % 2 === 0 ? (['baseline', 'api'] as const) : (['api', 'baseline'] as const);
+}
+
 function log(message: string): void {
   console.error(`# ${message}`);
 }
@@ -177,7 +185,7 @@ async function watchPhase(
     const seconds = Math.max(1, Math.round(options.watchDurationSeconds / (options.watchRounds * pairs)));
     const runs = { off: [] as LoadNumbers[], on: [] as LoadNumbers[] };
     const pairCpuRatios: (number | null)[] = [];
-    // The worst start-up and idle RSS of any process of either side.
+    // The slowest start-up and the highest idle RSS among each side's processes (one per pair).
     const worst = { off: { startupMs: 0, idleRss: 0 }, on: { startupMs: 0, idleRss: 0 } };
     // Side by side only where the two servers cannot disturb each other's data: the replace scenario
     // hands tasks and their versions out of one shared list.
@@ -423,22 +431,37 @@ async function main(): Promise<void> {
     const scenarios: ScenarioResult[] = [];
     for (const scenario of SCENARIOS) {
       if (options.only.length > 0 && !options.only.includes(scenario.name)) continue;
-      const phase = (server: ServerProcess, port: number, headers: Record<string, string>, pool: ReplaceTasks) =>
-        loadPhase({
-          url: `http://127.0.0.1:${port}`,
-          connections: options.connections,
-          durationSeconds: options.durationSeconds,
-          warmupSeconds: options.warmupSeconds,
-          headers: { 'content-type': 'application/json', ...headers },
-          requests: scenario.requests(data, pool),
-          trackPeakRss: () => server.trackPeakRss(),
-          cpuMs: () => server.cpuMs(),
-          beforeEachRun: scenario.usesVersions === true ? resync(pool) : undefined,
-        });
-      log(`${scenario.name}: baseline`);
-      const baselineNumbers = await phase(baseline, basePort, {}, pools.baseline);
-      log(`${scenario.name}: api`);
-      const apiNumbers = await phase(api, apiPort, { authorization: `Bearer ${stack.accessToken}` }, pools.api);
+      const closedSeconds = Math.max(1, Math.round(options.durationSeconds / options.rounds));
+      const phase =
+        (server: ServerProcess, port: number, headers: Record<string, string>, pool: ReplaceTasks) => (round: number) =>
+          loadPhase({
+            url: `http://127.0.0.1:${port}`,
+            connections: options.connections,
+            durationSeconds: closedSeconds,
+            // The full warm-up before a server's first round; later rounds only re-open connections.
+            warmupSeconds:
+              round === 0 ? options.warmupSeconds : Math.min(options.warmupSeconds, CLOSED_REWARMUP_SECONDS),
+            headers: { 'content-type': 'application/json', ...headers },
+            requests: scenario.requests(data, pool),
+            trackPeakRss: () => server.trackPeakRss(),
+            cpuMs: () => server.cpuMs(),
+            beforeEachRun: scenario.usesVersions === true ? resync(pool) : undefined,
+          });
+      const closed = {
+        baseline: phase(baseline, basePort, {}, pools.baseline),
+        api: phase(api, apiPort, { authorization: `Bearer ${stack.accessToken}` }, pools.api),
+      };
+      const closedRounds = { baseline: [] as LoadNumbers[], api: [] as LoadNumbers[] };
+      // Interleaved like the open loop below, so a slow spell of the machine or PostgreSQL's upkeep
+      // after one server's writes falls on both servers' rounds (stats.ts combineLoadRounds).
+      for (let round = 0; round < options.rounds; round += 1) {
+        for (const side of interleavedOrder(round)) {
+          log(`${scenario.name}: ${side}${options.rounds > 1 ? `, round ${round + 1}/${options.rounds}` : ''}`);
+          closedRounds[side].push(await closed[side](round));
+        }
+      }
+      const baselineNumbers = combineLoadRounds(closedRounds.baseline);
+      const apiNumbers = combineLoadRounds(closedRounds.api);
       let open: ScenarioResult['open'];
       if (options.openLoop) {
         // The same fixed rate for both: a share of the api's own closed-loop maximum, which
@@ -468,8 +491,7 @@ async function main(): Promise<void> {
         // Interleaved, the side that goes first alternating, so a slow spell of the machine hits
         // either side's rounds alike (stats.ts combineOpenLoopRounds).
         for (let round = 0; round < options.openRounds; round += 1) {
-          const order = round % 2 === 0 ? (['baseline', 'api'] as const) : (['api', 'baseline'] as const);
-          for (const side of order) {
+          for (const side of interleavedOrder(round)) {
             log(`${scenario.name}: open loop at ${rate} req/s, ${side}, round ${round + 1}/${options.openRounds}`);
             rounds[side].push(await sides[side](round));
           }
@@ -511,6 +533,7 @@ async function main(): Promise<void> {
         openRateFraction: options.openRateFraction,
         openRate: options.openRate ?? null,
         openRounds: options.openRounds,
+        rounds: options.rounds,
         apiNodeFlags: options.apiNodeFlags,
         apiNodeOptions: nodeOptions,
         apiEntry: join(API_ENTRY.cwd, API_ENTRY.script).slice(ROOT.length),

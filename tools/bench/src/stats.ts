@@ -92,6 +92,28 @@ export function median(values: readonly number[]): number {
 }
 
 /**
+ * One server's closed-loop rounds (interleaved with the other server's) as one result: CPU per
+ * request over all rounds, requests/s the mean of the rounds' (they are equally long), p50 and p99
+ * the medians of the rounds', errors and requests added up, RSS the highest.
+ */
+export function combineLoadRounds(rounds: readonly LoadNumbers[]): LoadNumbers {
+  if (rounds.length === 0) throw new RangeError('no closed-loop rounds to combine');
+  const sum = (pick: (round: LoadNumbers) => number): number => rounds.reduce((total, round) => total + pick(round), 0);
+  const totalRequests = sum((round) => round.totalRequests);
+  const cpuMs = sum((round) => (round.totalRequests > 0 ? round.cpuMsPerRequest * round.totalRequests : 0));
+  return {
+    requestsPerSecond: sum((round) => round.requestsPerSecond) / rounds.length,
+    latencyP50Ms: median(rounds.map((round) => round.latencyP50Ms)),
+    latencyP99Ms: median(rounds.map((round) => round.latencyP99Ms)),
+    errors: sum((round) => round.errors),
+    non2xx: sum((round) => round.non2xx),
+    totalRequests,
+    peakRssBytes: Math.max(...rounds.map((round) => round.peakRssBytes)),
+    cpuMsPerRequest: totalRequests > 0 ? cpuMs / totalRequests : Number.NaN,
+  };
+}
+
+/**
  * One server's open-loop rounds (same rate, interleaved with the other server's) as one result:
  * latencies and send lag are the medians of the rounds' percentiles, counts add up, CPU is per
  * request over all rounds, RSS is the highest. A median of rounds, not one long run: on a shared

@@ -26,6 +26,7 @@ t.test('options come from BENCH_* variables with defaults', async (t) => {
     connections: 50,
     durationSeconds: 10,
     warmupSeconds: 3,
+    rounds: 2,
     poolMax: 10,
     build: true,
     resultsDir: '/results',
@@ -58,6 +59,8 @@ t.test('options come from BENCH_* variables with defaults', async (t) => {
   t.throws(() => benchOptions({ BENCH_OPEN_FRACTION: '1.5' }, '/r'), /BENCH_OPEN_FRACTION/);
   t.throws(() => benchOptions({ BENCH_OPEN_RATE: '0' }, '/r'), /BENCH_OPEN_RATE/);
   t.equal(benchOptions({ BENCH_OPEN_ROUNDS: '1' }, '/r').openRounds, 1);
+  t.equal(benchOptions({ BENCH_ROUNDS: '1' }, '/r').rounds, 1);
+  t.throws(() => benchOptions({ BENCH_ROUNDS: '0' }, '/r'), /BENCH_ROUNDS/);
   t.throws(() => benchOptions({ BENCH_OPEN_ROUNDS: '0' }, '/r'), /BENCH_OPEN_ROUNDS/);
 });
 

@@ -46,6 +46,7 @@ const result: BenchResult = {
     connections: 50,
     durationSeconds: 10,
     warmupSeconds: 3,
+    rounds: 1,
     poolMax: 10,
     apiLogLevel: 'info',
     tasks: 10_000,
@@ -143,6 +144,11 @@ t.test('the report passes what meets the targets and names a fixed rate and node
   t.match(text, /SDK runtime[^\n]*\n\ncost of watching \(get-task, closed loop/, 'after the targets of issue 17');
   t.match(text, 'CPU per request on/off 1.030 (+3.0 %; target ≤ 1.05): PASS');
   t.match(text, 'then open loop at 300 req/s, the same rate for both');
+  t.notMatch(text, 'interleaved rounds;', 'one closed-loop round: nothing to say');
+  t.match(
+    formatReport({ ...good, settings: { ...good.settings, rounds: 2 } }),
+    '3 s warm-up + 10 s measured per server and scenario in 2 interleaved rounds; then open loop',
+  );
   t.match(text, "5 alternating rounds each, p50/p99 the median of the rounds'");
   t.match(text, 'one worker, NODE_OPTIONS=(none), node flags --cpu-prof\n');
   t.match(text, 'api peak RSS under load: 200.0 MB (target ≤ 250): PASS');

@@ -1,5 +1,6 @@
 import t from 'tap';
 import {
+  combineLoadRounds,
   combineOpenLoopRounds,
   dueCount,
   intendedSendMs,
@@ -188,4 +189,24 @@ t.test('open-loop rounds combine: median percentiles, summed counts, CPU over al
   // A server slow in every round stays slow: the median does not hide its own tail.
   t.equal(combineOpenLoopRounds([round({ latencyP99Ms: 40 }), round({ latencyP99Ms: 45 })]).latencyP99Ms, 42.5);
   t.throws(() => combineOpenLoopRounds([]), /no open-loop rounds/);
+});
+
+t.test('closed-loop rounds combine: CPU over all requests, mean req/s, median latencies, summed errors', async (t) => {
+  const combined = combineLoadRounds([
+    numbers({ requestsPerSecond: 1000, totalRequests: 5000, cpuMsPerRequest: 0.4, latencyP99Ms: 20, non2xx: 1 }),
+    numbers({ requestsPerSecond: 600, totalRequests: 3000, cpuMsPerRequest: 0.6, latencyP99Ms: 90, errors: 2 }),
+    numbers({ requestsPerSecond: 800, totalRequests: 4000, cpuMsPerRequest: 0.5, latencyP99Ms: 30, peakRssBytes: 1 }),
+  ]);
+  t.match(combined, {
+    requestsPerSecond: 800,
+    latencyP50Ms: 5,
+    latencyP99Ms: 30,
+    errors: 2,
+    non2xx: 1,
+    totalRequests: 12_000,
+    peakRssBytes: 100 * 1024 * 1024,
+  });
+  // (5000 × 0.4 + 3000 × 0.6 + 4000 × 0.5) / 12000: per request, not the mean of the rounds' 0.5.
+  t.equal(combined.cpuMsPerRequest, 5800 / 12_000);
+  t.throws(() => combineLoadRounds([]), /no closed-loop rounds/);
 });
