@@ -28,7 +28,6 @@ import {
   openLoopRate,
   type Kind,
   type LoadNumbers,
-  type OpenLoopNumbers,
 } from './stats.ts';
 import { startEmfSink, startOtlpSink } from './telemetry-sinks.ts';
 import { combineRuns, instrumentationEnv, roundCpuRatios, type WatchResult } from './watching.ts';
@@ -138,9 +137,39 @@ async function idleRss(server: ServerProcess): Promise<number> {
   return await server.rss();
 }
 
-/** Which server goes first in a round of a scenario: baseline, api; api, baseline; ... */
-function interleavedOrder(round: number): readonly ['baseline', 'api'] | readonly ['api', 'baseline'] {
-  return round % 2 === 0 ? (['baseline', 'api'] as const) : (['api', 'baseline'] as const);
+type Side = 'baseline' | 'api';
+
+/**
+ * `rounds` rounds of `measure` for each server, interleaved, the one going first alternating
+ * (baseline, api; api, baseline; ...), so a slow spell of the machine, or PostgreSQL's upkeep after
+ * one server's writes, falls on both servers' rounds alike. Each server's results in order.
+ */
+async function interleavedRounds<T>(
+  rounds: number,
+  measure: (side: Side, round: number) => Promise<T>,
+): Promise<Record<Side, T[]>> {
+  const results: Record<Side, T[]> = { baseline: [], api: [] };
+  for (let round = 0; round < rounds; round += 1) {
+    const order: readonly Side[] = round % 2 === 0 ? ['baseline', 'api'] : ['api', 'baseline'];
+    for (const side of order) results[side].push(await measure(side, round));
+  }
+  return results;
+}
+
+/** Where a phase sends a server its requests and how it reads the server's CPU and RSS. */
+function serverTarget(
+  server: ServerProcess,
+  port: number,
+  headers: Record<string, string>,
+  beforeEachRun: (() => Promise<void>) | undefined,
+) {
+  return {
+    url: `http://127.0.0.1:${port}`,
+    headers: { 'content-type': 'application/json', ...headers },
+    trackPeakRss: () => server.trackPeakRss(),
+    cpuMs: () => server.cpuMs(),
+    beforeEachRun,
+  };
 }
 
 function log(message: string): void {
@@ -212,12 +241,13 @@ async function watchPhase(
       const load = async (side: 'off' | 'on', round: number, connections: number): Promise<LoadNumbers> => {
         const { server, port } = servers[side];
         const target = {
-          url: `http://127.0.0.1:${port}`,
+          ...serverTarget(
+            server,
+            port,
+            { authorization: `Bearer ${accessToken}` },
+            scenario.usesVersions === true ? resync : undefined,
+          ),
           durationSeconds: seconds,
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
-          trackPeakRss: () => server.trackPeakRss(),
-          cpuMs: () => server.cpuMs(),
-          beforeEachRun: scenario.usesVersions === true ? resync : undefined,
         };
         if (openRate === undefined || round === SETTLING_ROUND) {
           return loadPhase({
@@ -431,35 +461,33 @@ async function main(): Promise<void> {
     const scenarios: ScenarioResult[] = [];
     for (const scenario of SCENARIOS) {
       if (options.only.length > 0 && !options.only.includes(scenario.name)) continue;
-      const closedSeconds = Math.max(1, Math.round(options.durationSeconds / options.rounds));
-      const phase =
-        (server: ServerProcess, port: number, headers: Record<string, string>, pool: ReplaceTasks) => (round: number) =>
-          loadPhase({
-            url: `http://127.0.0.1:${port}`,
-            connections: options.connections,
-            durationSeconds: closedSeconds,
-            // The full warm-up before a server's first round; later rounds only re-open connections.
-            warmupSeconds:
-              round === 0 ? options.warmupSeconds : Math.min(options.warmupSeconds, CLOSED_REWARMUP_SECONDS),
-            headers: { 'content-type': 'application/json', ...headers },
-            requests: scenario.requests(data, pool),
-            trackPeakRss: () => server.trackPeakRss(),
-            cpuMs: () => server.cpuMs(),
-            beforeEachRun: scenario.usesVersions === true ? resync(pool) : undefined,
-          });
-      const closed = {
-        baseline: phase(baseline, basePort, {}, pools.baseline),
-        api: phase(api, apiPort, { authorization: `Bearer ${stack.accessToken}` }, pools.api),
+      // What both phases send to each server, and how they measure it.
+      const targets = {
+        baseline: serverTarget(
+          baseline,
+          basePort,
+          {},
+          scenario.usesVersions === true ? resync(pools.baseline) : undefined,
+        ),
+        api: serverTarget(
+          api,
+          apiPort,
+          { authorization: `Bearer ${stack.accessToken}` },
+          scenario.usesVersions === true ? resync(pools.api) : undefined,
+        ),
       };
-      const closedRounds = { baseline: [] as LoadNumbers[], api: [] as LoadNumbers[] };
-      // Interleaved like the open loop below, so a slow spell of the machine or PostgreSQL's upkeep
-      // after one server's writes falls on both servers' rounds (stats.ts combineLoadRounds).
-      for (let round = 0; round < options.rounds; round += 1) {
-        for (const side of interleavedOrder(round)) {
-          log(`${scenario.name}: ${side}${options.rounds > 1 ? `, round ${round + 1}/${options.rounds}` : ''}`);
-          closedRounds[side].push(await closed[side](round));
-        }
-      }
+      const closedSeconds = Math.max(1, Math.round(options.durationSeconds / options.rounds));
+      const closedRounds = await interleavedRounds(options.rounds, (side, round) => {
+        log(`${scenario.name}: ${side}${options.rounds > 1 ? `, round ${round + 1}/${options.rounds}` : ''}`);
+        return loadPhase({
+          ...targets[side],
+          connections: options.connections,
+          durationSeconds: closedSeconds,
+          // The full warm-up before a server's first round; later rounds only re-open connections.
+          warmupSeconds: round === 0 ? options.warmupSeconds : Math.min(options.warmupSeconds, CLOSED_REWARMUP_SECONDS),
+          requests: scenario.requests(data, pools[side]),
+        });
+      });
       const baselineNumbers = combineLoadRounds(closedRounds.baseline);
       const apiNumbers = combineLoadRounds(closedRounds.api);
       let open: ScenarioResult['open'];
@@ -468,34 +496,17 @@ async function main(): Promise<void> {
         // both can sustain, so the latencies compare service times, not queueing at saturation.
         const rate = options.openRate ?? openLoopRate(apiNumbers.requestsPerSecond, options.openRateFraction);
         const roundSeconds = Math.max(1, Math.round(options.durationSeconds / options.openRounds));
-        const openPhase =
-          (server: ServerProcess, port: number, headers: Record<string, string>, pool: ReplaceTasks) =>
-          (round: number) =>
-            openLoopPhase({
-              url: `http://127.0.0.1:${port}`,
-              rate,
-              durationSeconds: roundSeconds,
-              // Each server warms up before its first round only.
-              warmupSeconds: round === 0 ? Math.min(options.warmupSeconds, OPEN_LOOP_WARMUP_SECONDS) : 0,
-              headers: { 'content-type': 'application/json', ...headers },
-              next: scenario.source(data, pool),
-              trackPeakRss: () => server.trackPeakRss(),
-              cpuMs: () => server.cpuMs(),
-              beforeEachRun: scenario.usesVersions === true ? resync(pool) : undefined,
-            });
-        const sides = {
-          baseline: openPhase(baseline, basePort, {}, pools.baseline),
-          api: openPhase(api, apiPort, { authorization: `Bearer ${stack.accessToken}` }, pools.api),
-        };
-        const rounds = { baseline: [] as OpenLoopNumbers[], api: [] as OpenLoopNumbers[] };
-        // Interleaved, the side that goes first alternating, so a slow spell of the machine hits
-        // either side's rounds alike (stats.ts combineOpenLoopRounds).
-        for (let round = 0; round < options.openRounds; round += 1) {
-          for (const side of interleavedOrder(round)) {
-            log(`${scenario.name}: open loop at ${rate} req/s, ${side}, round ${round + 1}/${options.openRounds}`);
-            rounds[side].push(await sides[side](round));
-          }
-        }
+        const rounds = await interleavedRounds(options.openRounds, (side, round) => {
+          log(`${scenario.name}: open loop at ${rate} req/s, ${side}, round ${round + 1}/${options.openRounds}`);
+          return openLoopPhase({
+            ...targets[side],
+            rate,
+            durationSeconds: roundSeconds,
+            // Each server warms up before its first round only.
+            warmupSeconds: round === 0 ? Math.min(options.warmupSeconds, OPEN_LOOP_WARMUP_SECONDS) : 0,
+            next: scenario.source(data, pools[side]),
+          });
+        });
         open = { api: combineOpenLoopRounds(rounds.api), baseline: combineOpenLoopRounds(rounds.baseline) };
       }
       scenarios.push({ name: scenario.name, kind: scenario.kind, api: apiNumbers, baseline: baselineNumbers, open });
