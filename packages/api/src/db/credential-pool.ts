@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
 import type { ConnectionParams, CredentialsProvider } from './credentials.ts';
 import { DatabaseUnavailableError, isAuthenticationFailure } from './errors.ts';
+import { HOT_SQL_TYPES } from './hot-sql.ts';
 import { verifyFullTls } from './tls.ts';
 
 export interface CredentialPoolOptions {
@@ -52,6 +53,8 @@ export class CredentialPool extends pg.Pool {
           port: params.port,
           database: params.database,
           ssl: sslCa === undefined ? false : verifyFullTls(sslCa, params.host),
+          // The row types the hot statements return (db/hot-sql.ts).
+          types: HOT_SQL_TYPES,
         });
         // Prisma's adapter leaves a checked-out connection without an 'error' listener for a
         // moment around transaction end; a backend terminated then (failover, rotation, admin)
