@@ -1,4 +1,3 @@
-import type { QueryConfig } from 'pg';
 import t from 'tap';
 import { foreignKeyViolation } from '../src/db/errors.ts';
 import type { SqlPool } from '../src/db/hot-sql.ts';
@@ -57,13 +56,13 @@ t.test('a task created after its project went away answers 404, not 500', async 
   const pool = app.database.pool;
   let queries = 0;
   const racing: SqlPool = {
-    query: (async (config: QueryConfig) => {
+    query: (async (text: string, values: unknown[]) => {
       if (queries++ === 0) {
-        const result = await pool.query(config);
+        const result = await pool.query(text, values);
         await app.prisma.project.delete({ where: { id: onPool.id } });
         return { ...result, rows: [{ ...onPool, role: 'member' }] };
       }
-      return pool.query(config);
+      return pool.query(text, values);
     }) as SqlPool['query'],
   };
   const service = new TaskService(app.prisma, racing);
@@ -77,8 +76,8 @@ t.test('a task created after its project went away answers 404, not 500', async 
   const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: undefined });
   let calls2 = 0;
   const failing: SqlPool = {
-    query: (async (config: QueryConfig) => {
-      if (calls2++ === 0) return pool.query(config);
+    query: (async (text: string, values: unknown[]) => {
+      if (calls2++ === 0) return pool.query(text, values);
       throw lost;
     }) as SqlPool['query'],
   };
