@@ -24,6 +24,7 @@ import { startStack } from './stack.ts';
 import {
   combineLoadRounds,
   combineOpenLoopRounds,
+  cpuMsPerRequestOver,
   exactRatio,
   openLoopRate,
   type Kind,
@@ -328,9 +329,9 @@ async function watchPhase(
       await servers.on.server.stop();
       runs.off.push(...pairRuns.off);
       runs.on.push(...pairRuns.on);
-      pairCpuRatios.push(
-        exactRatio(combineRuns(0, 0, pairRuns.on).cpuMsPerRequest, combineRuns(0, 0, pairRuns.off).cpuMsPerRequest),
-      );
+      const perRequest = (pairSide: readonly LoadNumbers[]) =>
+        cpuMsPerRequestOver(pairSide, (run) => run.totalRequests);
+      pairCpuRatios.push(exactRatio(perRequest(pairRuns.on), perRequest(pairRuns.off)));
     }
     return {
       scenario: scenario.name,

@@ -92,6 +92,25 @@ export function median(values: readonly number[]): number {
 }
 
 /**
+ * CPU ms per request over several measured runs: each run's CPU (its per-request figure × its
+ * requests) added up and divided by all their requests, not the mean of the runs' figures; NaN when
+ * none answered anything.
+ */
+export function cpuMsPerRequestOver<Run extends { readonly cpuMsPerRequest: number }>(
+  runs: readonly Run[],
+  requestsOf: (run: Run) => number,
+): number {
+  let cpuMs = 0;
+  let requests = 0;
+  for (const run of runs) {
+    const answered = requestsOf(run);
+    if (answered > 0) cpuMs += run.cpuMsPerRequest * answered;
+    requests += answered;
+  }
+  return requests > 0 ? cpuMs / requests : Number.NaN;
+}
+
+/**
  * One server's closed-loop rounds (interleaved with the other server's) as one result: CPU per
  * request over all rounds, requests/s the mean of the rounds' (they are equally long), p50 and p99
  * the medians of the rounds', errors and requests added up, RSS the highest.
@@ -99,17 +118,15 @@ export function median(values: readonly number[]): number {
 export function combineLoadRounds(rounds: readonly LoadNumbers[]): LoadNumbers {
   if (rounds.length === 0) throw new RangeError('no closed-loop rounds to combine');
   const sum = (pick: (round: LoadNumbers) => number): number => rounds.reduce((total, round) => total + pick(round), 0);
-  const totalRequests = sum((round) => round.totalRequests);
-  const cpuMs = sum((round) => (round.totalRequests > 0 ? round.cpuMsPerRequest * round.totalRequests : 0));
   return {
     requestsPerSecond: sum((round) => round.requestsPerSecond) / rounds.length,
     latencyP50Ms: median(rounds.map((round) => round.latencyP50Ms)),
     latencyP99Ms: median(rounds.map((round) => round.latencyP99Ms)),
     errors: sum((round) => round.errors),
     non2xx: sum((round) => round.non2xx),
-    totalRequests,
+    totalRequests: sum((round) => round.totalRequests),
     peakRssBytes: Math.max(...rounds.map((round) => round.peakRssBytes)),
-    cpuMsPerRequest: totalRequests > 0 ? cpuMs / totalRequests : Number.NaN,
+    cpuMsPerRequest: cpuMsPerRequestOver(rounds, (round) => round.totalRequests),
   };
 }
 
@@ -126,18 +143,16 @@ export function combineOpenLoopRounds(rounds: readonly OpenLoopNumbers[]): OpenL
   if (first === undefined) throw new RangeError('no open-loop rounds to combine');
   const sum = (pick: (round: OpenLoopNumbers) => number): number =>
     rounds.reduce((total, round) => total + pick(round), 0);
-  const completed = sum((round) => round.completed);
-  const cpuMs = sum((round) => (round.completed > 0 ? round.cpuMsPerRequest * round.completed : 0));
   return {
     rate: first.rate,
     sent: sum((round) => round.sent),
-    completed,
+    completed: sum((round) => round.completed),
     latencyP50Ms: median(rounds.map((round) => round.latencyP50Ms)),
     latencyP99Ms: median(rounds.map((round) => round.latencyP99Ms)),
     errors: sum((round) => round.errors),
     non2xx: sum((round) => round.non2xx),
     peakRssBytes: Math.max(...rounds.map((round) => round.peakRssBytes)),
-    cpuMsPerRequest: completed > 0 ? cpuMs / completed : Number.NaN,
+    cpuMsPerRequest: cpuMsPerRequestOver(rounds, (round) => round.completed),
     sendLagP99Ms: median(rounds.map((round) => round.sendLagP99Ms)),
     rounds: rounds.map(({ latencyP50Ms, latencyP99Ms, sendLagP99Ms }) => ({
       latencyP50Ms,

@@ -4,7 +4,7 @@
  * in run.ts and the sinks in telemetry-sinks.ts.
  */
 import type { EmfCounts, OtlpCounts } from './telemetry-sinks.ts';
-import { exactRatio, megabytes, TARGETS, type LoadNumbers } from './stats.ts';
+import { cpuMsPerRequestOver, exactRatio, megabytes, TARGETS, type LoadNumbers } from './stats.ts';
 
 /** On/off CPU per request may be at most this (instrumentation adds at most 5 %). */
 export const WATCH_CPU_RATIO_TARGET = 1.05;
@@ -78,7 +78,6 @@ export interface WatchSide {
 /** Sums a side's measured runs (alternating rounds) into one: CPU and requests add up, peaks take the max. */
 export function combineRuns(startupMs: number, idleRssBytes: number, runs: readonly LoadNumbers[]): WatchSide {
   let totalRequests = 0;
-  let cpuMs = 0;
   let requestsPerSecond = 0;
   let latencyP99Ms = 0;
   let peakRssBytes = 0;
@@ -86,7 +85,6 @@ export function combineRuns(startupMs: number, idleRssBytes: number, runs: reado
   let non2xx = 0;
   for (const run of runs) {
     totalRequests += run.totalRequests;
-    if (run.totalRequests > 0) cpuMs += run.cpuMsPerRequest * run.totalRequests;
     requestsPerSecond += run.requestsPerSecond / runs.length;
     latencyP99Ms = Math.max(latencyP99Ms, run.latencyP99Ms);
     peakRssBytes = Math.max(peakRssBytes, run.peakRssBytes);
@@ -98,7 +96,7 @@ export function combineRuns(startupMs: number, idleRssBytes: number, runs: reado
     idleRssBytes,
     totalRequests,
     requestsPerSecond,
-    cpuMsPerRequest: totalRequests > 0 ? cpuMs / totalRequests : Number.NaN,
+    cpuMsPerRequest: cpuMsPerRequestOver(runs, (run) => run.totalRequests),
     latencyP99Ms,
     peakRssBytes,
     errors,
