@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
 import type { ConnectionParams, CredentialsProvider } from './credentials.ts';
 import { DatabaseUnavailableError, isAuthenticationFailure } from './errors.ts';
-import { HOT_SQL_TYPES } from './hot-sql.ts';
+import { HOT_SQL_TYPES } from './row-parsers.ts';
 import { verifyFullTls } from './tls.ts';
 
 export interface CredentialPoolOptions {
@@ -53,7 +53,7 @@ export class CredentialPool extends pg.Pool {
           port: params.port,
           database: params.database,
           ssl: sslCa === undefined ? false : verifyFullTls(sslCa, params.host),
-          // The row types the hot statements return (db/hot-sql.ts).
+          // The row types the hot statements return (db/row-parsers.ts).
           types: HOT_SQL_TYPES,
         });
         // Prisma's adapter leaves a checked-out connection without an 'error' listener for a

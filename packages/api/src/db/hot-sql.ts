@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import pg from 'pg';
+import type pg from 'pg';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
 /**
@@ -11,23 +11,6 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
  * Prisma client sent before, byte for byte (`npm run check-sql -w @taskboard/bench`).
  */
 export type SqlPool = Pick<pg.Pool, 'query'>;
-
-const DATE_OID = 1082;
-
-/**
- * Rows as the Prisma client returned them: a DATE is a Date at UTC midnight (pg's default parser
- * would take the process's local midnight); timestamptz, integers and text are pg's defaults.
- * The connections of the app's pool are built with these (CredentialPool), rather than each hot
- * statement passing them: a query given as a config object is copied property descriptor by
- * property descriptor (pg's `cloneQueryConfig`, ≈ 1 % of a get-task's CPU in a profile), one given
- * as text and values is not. Prisma's adapter passes its own parsers with each of its queries.
- */
-export const HOT_SQL_TYPES: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === DATE_OID
-      ? (value: string) => new Date(`${value}T00:00:00.000Z`)
-      : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
-};
 
 const tracer = trace.getTracer('taskboard-api-db');
 
