@@ -81,17 +81,41 @@ export class CredentialPool extends pg.Pool {
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
     const started = performance.now();
-    const connected = this.#connectWithFreshCredentials();
-    if (this.onWait !== undefined) {
-      const onWait = this.onWait;
-      connected.then(
-        () => onWait(performance.now() - started),
-        () => undefined,
-      );
+    // pool.query() (every hot statement) connects with a callback. Once the credentials are loaded,
+    // hand it to pg-pool as it is: no promise, async frame and microtasks per statement (issue 17:
+    // CPU). A rejected password still takes the path below, which re-reads them and retries.
+    if (callback !== undefined && this.credentials.cached() !== undefined) {
+      super.connect((error, client, release) => {
+        if (error !== undefined && isAuthenticationFailure(error)) {
+          this.#settle(this.#connectWithFreshCredentials(), started, callback);
+          return;
+        }
+        if (error === undefined) this.onWait?.(performance.now() - started);
+        callback(error, client, release ?? (() => undefined));
+      });
+      return;
     }
-    if (!callback) return connected;
+    const connected = this.#connectWithFreshCredentials();
+    if (!callback) {
+      if (this.onWait !== undefined) {
+        const onWait = this.onWait;
+        connected.then(
+          () => onWait(performance.now() - started),
+          () => undefined,
+        );
+      }
+      return connected;
+    }
+    this.#settle(connected, started, callback);
+  }
+
+  /** Reports the wait and calls `callback` once `connected` settles. */
+  #settle(connected: Promise<pg.PoolClient>, started: number, callback: ConnectCallback): void {
     connected.then(
-      (client) => callback(undefined, client, (release?: unknown) => client.release(release as Error | undefined)),
+      (client) => {
+        this.onWait?.(performance.now() - started);
+        callback(undefined, client, (release?: unknown) => client.release(release as Error | undefined));
+      },
       (error: Error) => callback(error, undefined, () => undefined),
     );
   }
