@@ -85,16 +85,9 @@ export const rateLimitsPlugin = fp(
       const signature = dot < 0 ? undefined : header?.slice(dot + 1);
       return signature !== undefined && signature.length >= 32 ? signature : undefined;
     };
-    function knownGoodToken(request: FastifyRequest): boolean {
-      const signature = signatureOf(request);
-      const until = signature === undefined ? undefined : knownGood.get(signature);
-      return until !== undefined && until > Date.now();
-    }
-    function rememberGoodToken(request: FastifyRequest): void {
-      const signature = signatureOf(request);
-      if (signature === undefined) return;
+    function rememberGoodToken(signature: string, now: number): void {
       if (knownGood.size >= 10_000) knownGood.clear(); // bounded; at worst a caller verifies once more
-      knownGood.set(signature, Date.now() + KNOWN_GOOD_TTL_MS);
+      knownGood.set(signature, now + KNOWN_GOOD_TTL_MS);
     }
 
     const addressLimited = (request: FastifyRequest, state: LimitState) =>
@@ -107,7 +100,9 @@ export const rateLimitsPlugin = fp(
     app.decorate('authenticateWithinLimits', async (request: FastifyRequest, reply: FastifyReply) => {
       // A token that verified recently passes whatever its address's budget says, so its requests
       // (nearly all of them) skip the read of that budget: one limiter call per request, not two.
-      if (!knownGoodToken(request)) {
+      const signature = signatureOf(request);
+      const goodUntil = signature === undefined ? undefined : knownGood.get(signature);
+      if (goodUntil === undefined || goodUntil <= Date.now()) {
         const address = await perAddress(request, { increment: false });
         if (!address.isAllowed && address.remaining === 0) throw addressLimited(request, address);
       }
@@ -123,7 +118,12 @@ export const rateLimitsPlugin = fp(
         }
         throw error;
       }
-      rememberGoodToken(request);
+      // Renewed once half its time has gone rather than on every request: one map write per token
+      // every five minutes, not one per request.
+      const now = Date.now();
+      if (signature !== undefined && (goodUntil === undefined || goodUntil - now < KNOWN_GOOD_TTL_MS / 2)) {
+        rememberGoodToken(signature, now);
+      }
       const user = await perUser(request);
       if (user.isAllowed) return;
       if (user.isExceeded) {
