@@ -15,7 +15,8 @@ interface Entry<Claims> {
 /**
  * Claims of tokens that passed verification (signature, algorithm, issuer, exp/nbf), keyed by the
  * whole string the token came in (the auth plugin: the Authorization header), so a client reusing
- * its token skips decoding it twice, hashing it and asking for its key: ≈ 3 % of the api's CPU per request in the bench profile (docs/benchmarks.md).
+ * its token skips decoding it twice, hashing it and asking for its key: ≈ 3 % of the api's CPU per
+ * request in the bench profile (docs/benchmarks.md).
  * An entry never outlives the token's `exp` (plus the allowed skew) nor `ttlMs`, the same bound
  * fast-jwt's own verified-token cache had. Only what verification proves is cached: the checks on
  * the claims (client, token use, the admin group's freshness) still run on every request.
