@@ -87,7 +87,7 @@ export class CredentialPool extends pg.Pool {
     if (callback !== undefined && this.credentials.cached() !== undefined) {
       super.connect((error, client, release) => {
         if (error !== undefined && isAuthenticationFailure(error)) {
-          this.#settle(this.#connectWithFreshCredentials(), started, callback);
+          this.#settle(this.#connectReportingWait(started), callback);
           return;
         }
         if (error === undefined) this.onWait?.(performance.now() - started);
@@ -95,29 +95,24 @@ export class CredentialPool extends pg.Pool {
       });
       return;
     }
-    const connected = this.#connectWithFreshCredentials();
-    if (!callback) {
-      if (this.onWait !== undefined) {
-        const onWait = this.onWait;
-        connected.then(
-          () => onWait(performance.now() - started),
-          () => undefined,
-        );
-      }
-      return connected;
-    }
-    this.#settle(connected, started, callback);
+    const connected = this.#connectReportingWait(started);
+    if (!callback) return connected;
+    this.#settle(connected, callback);
   }
 
-  /** Reports the wait and calls `callback` once `connected` settles. */
-  #settle(connected: Promise<pg.PoolClient>, started: number, callback: ConnectCallback): void {
+  /** Calls `callback` once `connected` settles, as pg-pool calls a connect callback. */
+  #settle(connected: Promise<pg.PoolClient>, callback: ConnectCallback): void {
     connected.then(
-      (client) => {
-        this.onWait?.(performance.now() - started);
-        callback(undefined, client, (release?: unknown) => client.release(release as Error | undefined));
-      },
+      (client) => callback(undefined, client, (release?: unknown) => client.release(release as Error | undefined)),
       (error: Error) => callback(error, undefined, () => undefined),
     );
+  }
+
+  /** Connects with fresh credentials and reports how long that waited since `started`. */
+  async #connectReportingWait(started: number): Promise<pg.PoolClient> {
+    const client = await this.#connectWithFreshCredentials();
+    this.onWait?.(performance.now() - started);
+    return client;
   }
 
   async #connectWithFreshCredentials(): Promise<pg.PoolClient> {
