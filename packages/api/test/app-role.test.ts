@@ -31,7 +31,7 @@ import { AppRoleError, baseRoleOf, ensureAppRole, scramSha256Verifier } from '..
 import { connectionUrl, paramsFromUrl } from '../src/db/credentials.ts';
 import { migrationUrl, runMigrateCommand } from '../src/db/migrate-command.ts';
 import { MIGRATIONS_DIR, migrationNames } from '../src/db/migrations.ts';
-import { authHeader, json, testConfig, testStack } from './helpers/stack.ts';
+import { authHeader, json, testConfig, testStack, withClient, withServer } from './helpers/stack.ts';
 
 type Tap = { teardown: (fn: () => unknown) => void };
 
@@ -50,26 +50,6 @@ interface Scenario {
   readonly migrate: (migrationsDir?: string) => Promise<number>;
 }
 
-async function asSuperuser<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: testStack().serverUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Secrets Manager generates passwords like this one (printable ASCII, CDK's default exclusions). */
 function password(): string {
   return `${randomBytes(18).toString('base64url')}-9.Z=`;
@@ -80,7 +60,7 @@ async function scenario(t: Tap, appUser = `tb_app_${randomUUID().slice(0, 8)}`):
   const suffix = randomUUID().slice(0, 8);
   const database = `tb_role_${suffix}`;
   const migrator = { user: `tb_master_${suffix}`, password: password() };
-  await asSuperuser(async (client) => {
+  await withServer(async (client) => {
     await client.query(
       `CREATE ROLE ${migrator.user} LOGIN CREATEROLE NOSUPERUSER PASSWORD ${pg.escapeLiteral(migrator.password)}`,
     );
@@ -88,7 +68,7 @@ async function scenario(t: Tap, appUser = `tb_app_${randomUUID().slice(0, 8)}`):
   });
   const app = { user: appUser, password: password() };
   t.teardown(() =>
-    asSuperuser(async (client) => {
+    withServer(async (client) => {
       await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       const base = baseRoleOf(app.user);
       for (const role of [`${base}_clone`, base, migrator.user]) await client.query(`DROP ROLE IF EXISTS ${role}`);
@@ -330,7 +310,7 @@ t.test('a secret already on the clone with neither role present (database restor
   t.equal(await s.migrate(), 0, s.errors.join('\n'));
   t.same(s.lines[0], `Created role ${base}, ${base}_clone for the api.`);
   t.same(await privilegesOf(s.urlAs(s.app.user, s.app.password)), DML_ONLY);
-  const login = await asSuperuser((client) =>
+  const login = await withServer((client) =>
     client.query('SELECT rolname, rolpassword IS NULL AS no_password FROM pg_authid WHERE rolname = $1', [base]),
   );
   t.same(

@@ -5,20 +5,13 @@
  * authRetries times.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import t from 'tap';
 import { CredentialPool } from '../src/db/credential-pool.ts';
 import { cachedCredentials, paramsFromUrl } from '../src/db/credentials.ts';
-import { createTestDatabase, type Tap } from './helpers/stack.ts';
+import { createTestDatabase, withClient, type Tap } from './helpers/stack.ts';
 
-async function asAdmin(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+function asAdmin(url: string, sql: string): Promise<unknown> {
+  return withClient(url, (client) => client.query(sql));
 }
 
 async function roleWithPassword(t: Tap, password: string): Promise<{ adminUrl: string; role: string }> {

@@ -32,14 +32,20 @@ const TEMPLATE = 'taskboard_test_template';
 const LOCK_ID = 727_001;
 let counter = 0;
 
-async function withServer<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: testStack().serverUrl });
+/** A client of its own on `url` for `fn`, ended afterwards (e.g. as a superuser, or as a role under test). */
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);
   } finally {
     await client.end();
   }
+}
+
+/** A superuser client on the shared server's default database, for `fn`. */
+export function withServer<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withClient(testStack().serverUrl, fn);
 }
 
 /**

@@ -10,23 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import pg from 'pg';
 import t from 'tap';
 import { buildApp } from '../../src/app.ts';
 import { paramsFromUrl } from '../../src/db/credentials.ts';
-import { authHeader, createTestDatabase, testConfig } from '../helpers/stack.ts';
+import { authHeader, createTestDatabase, testConfig, withClient } from '../helpers/stack.ts';
 
 const SECRET_ID = 'taskboard/test/rotation';
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 t.test('rotating the password under a stream of writes loses and duplicates nothing', async (t) => {
   const adminUrl = await createTestDatabase(t);
