@@ -1,4 +1,5 @@
 /** Bench settings from the environment, so a quick or a long run needs no code change. */
+import { resolve } from 'node:path';
 import type { WatchSignals } from './watching.ts';
 
 export interface BenchOptions {
@@ -71,6 +72,12 @@ export interface BenchOptions {
    * as each side answers (docs/benchmarks.md, "Cost of watching").
    */
   readonly watchOpenLoop: boolean;
+  /**
+   * BENCH_WATCH_ON_DIR: the "on" side runs the api artifact in this directory (another build's
+   * `packages/api/dist/artifact`) instead of this tree's: an A/B of two builds, whose ratio with
+   * BENCH_WATCH_SIGNALS=none is that build's CPU per request over this one's.
+   */
+  readonly watchOnDir: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -140,5 +147,6 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     watchSideBySide: env.BENCH_WATCH_SIDE_BY_SIDE?.trim() !== '0',
     watchWarmupSeconds: positive(env, 'BENCH_WATCH_WARMUP', 10),
     watchOpenLoop: env.BENCH_WATCH_OPEN_LOOP?.trim() !== '0',
+    watchOnDir: env.BENCH_WATCH_ON_DIR?.trim() ? resolve(env.BENCH_WATCH_ON_DIR.trim()) : undefined,
   };
 }

@@ -180,6 +180,8 @@ function log(message: string): void {
 type StartApi = (
   name: string,
   extraEnv: Record<string, string>,
+  /** Where the artifact is. @default this tree's */
+  cwd?: string,
 ) => Promise<{ readonly server: ServerProcess; readonly port: number }>;
 
 /**
@@ -226,7 +228,11 @@ async function watchPhase(
     for (let pair = 0; pair < pairs; pair += 1) {
       const pairLabel = pairs > 1 ? `pair ${pair + 1}/${pairs}, ` : '';
       const start = async (side: 'off' | 'on') => {
-        const started = await startApi(`api-watch-${side}${pairs > 1 ? `-${pair + 1}` : ''}`, env(side));
+        const started = await startApi(
+          `api-watch-${side}${pairs > 1 ? `-${pair + 1}` : ''}`,
+          env(side),
+          side === 'on' ? options.watchOnDir : undefined,
+        );
         const idle = await idleRss(started.server);
         worst[side].startupMs = Math.max(worst[side].startupMs, started.server.startupMs);
         worst[side].idleRss = Math.max(worst[side].idleRss, idle);
@@ -341,6 +347,7 @@ async function watchPhase(
       samplerRatio: options.watchSamplerRatio,
       flushSeconds: options.watchFlushSeconds,
       signals: options.watchSignals,
+      onDir: options.watchOnDir,
       sideBySide,
       openRate: openRate ?? null,
       off: combineRuns(worst.off.startupMs, worst.off.idleRss, runs.off),
@@ -380,13 +387,13 @@ async function main(): Promise<void> {
     // The V8 settings of production (the systemd unit's NODE_OPTIONS), so memory is measured as deployed.
     const nodeOptions = await productionNodeOptions();
     // The api as production runs it; `extraEnv` adds to it (the cost-of-watching phase's exporters).
-    const startApi = async (name: string, extraEnv: Record<string, string> = {}) => {
+    const startApi = async (name: string, extraEnv: Record<string, string> = {}, cwd = API_ENTRY.cwd) => {
       const port = await freePort();
       const server = await startServerProcess({
         name,
         command: process.execPath,
         args: [...options.apiNodeFlags, API_ENTRY.script],
-        cwd: API_ENTRY.cwd,
+        cwd,
         env: {
           ...env,
           NODE_OPTIONS: nodeOptions,

@@ -121,6 +121,8 @@ export interface WatchResult {
   readonly flushSeconds: number;
   /** What "on" ran: both signals unless BENCH_WATCH_SIGNALS chose one. */
   readonly signals: WatchSignals;
+  /** Where "on" ran from when it was another build (BENCH_WATCH_ON_DIR). */
+  readonly onDir?: string;
   /** Both sides driven at once, half the connections each; otherwise one after the other. */
   readonly sideBySide: boolean;
   /** Requests per second each side was sent in the counted rounds; null: closed loop. */
@@ -186,7 +188,8 @@ export function formatWatching(result: WatchResult): string[] {
         ? ''
         : result.signals === 'none'
           ? ' — "on" with nothing on (BENCH_WATCH_SIGNALS=none): an A/A run, its ratio is the measurement\'s own error'
-          : ` — "on" with ${result.signals} only (BENCH_WATCH_SIGNALS)`),
+          : ` — "on" with ${result.signals} only (BENCH_WATCH_SIGNALS)`) +
+      (result.onDir === undefined ? '' : ` — "on" is the build in ${result.onDir} (BENCH_WATCH_ON_DIR)`),
     side('off', off),
     side('on', on),
     `  CPU per request on/off ${judged.cpuRatio === null ? '-' : judged.cpuRatio.toFixed(3)} (${percent} %; target ≤ ${WATCH_CPU_RATIO_TARGET.toFixed(2)}): ${verdict(judged.cpuOk)}` +

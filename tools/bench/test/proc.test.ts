@@ -1,4 +1,5 @@
 import t from 'tap';
+import { resolve } from 'node:path';
 import { parseProcStatCpuMs, parseProcStatusField, procCpuMs, procStatusBytes } from '../src/server-process.ts';
 import { benchOptions } from '../src/options.ts';
 import { originOf, summarise } from '../src/profile-summary.ts';
@@ -85,7 +86,12 @@ t.test(
       watchSideBySide: true,
       watchWarmupSeconds: 10,
       watchOpenLoop: true,
+      watchOnDir: undefined,
     });
+    t.equal(
+      benchOptions({ BENCH_WATCH_ON_DIR: 'other/packages/api/dist/artifact' }, '/r').watchOnDir,
+      resolve('other/packages/api/dist/artifact'),
+    );
     t.equal(benchOptions({ BENCH_WATCH_SIDE_BY_SIDE: '0' }, '/r').watchSideBySide, false);
     t.equal(benchOptions({ BENCH_WATCH_OPEN_LOOP: '0' }, '/r').watchOpenLoop, false);
     t.equal(benchOptions({ BENCH_WATCH_WARMUP: '3' }, '/r').watchWarmupSeconds, 3);
