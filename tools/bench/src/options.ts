@@ -59,6 +59,12 @@ export interface BenchOptions {
   /** What the "on" side runs: both (default), or `metrics` / `traces` alone to see each one's share. */
   readonly watchSignals: WatchSignals;
   /**
+   * What the "off" side runs: nothing (default). With BENCH_WATCH_ON_DIR and the same signals as
+   * "on", the ratio is another build's CPU per request over this tree's, both instrumented as in
+   * production: one comparison instead of two on/off ratios, each with its own error.
+   */
+  readonly watchOffSignals: WatchSignals;
+  /**
    * Drive "off" and "on" at the same time (the default), so that whatever the machine does meanwhile
    * hits both alike; BENCH_WATCH_SIDE_BY_SIDE=0 runs them one after the other in alternating rounds
    * (docs/benchmarks.md, "Cost of watching": which of the two is steadier, measured).
@@ -109,10 +115,10 @@ function apiEntry(raw: string | undefined): 'artifact' | 'dist' {
   return value;
 }
 
-function watchSignals(raw: string | undefined): WatchSignals {
-  const value = raw?.trim() || 'both';
+function watchSignals(name: string, raw: string | undefined, fallback: WatchSignals): WatchSignals {
+  const value = raw?.trim() || fallback;
   if (value !== 'both' && value !== 'metrics' && value !== 'traces' && value !== 'none') {
-    throw new Error(`BENCH_WATCH_SIGNALS must be both, metrics, traces or none, got "${value}"`);
+    throw new Error(`${name} must be both, metrics, traces or none, got "${value}"`);
   }
   return value;
 }
@@ -143,7 +149,8 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     watchPairs: positive(env, 'BENCH_WATCH_PAIRS', 3),
     watchSamplerRatio: fraction(env, 'BENCH_WATCH_SAMPLER_RATIO', 0.05),
     watchFlushSeconds: positive(env, 'BENCH_WATCH_FLUSH_SECONDS', 5),
-    watchSignals: watchSignals(env.BENCH_WATCH_SIGNALS),
+    watchSignals: watchSignals('BENCH_WATCH_SIGNALS', env.BENCH_WATCH_SIGNALS, 'both'),
+    watchOffSignals: watchSignals('BENCH_WATCH_OFF_SIGNALS', env.BENCH_WATCH_OFF_SIGNALS, 'none'),
     watchSideBySide: env.BENCH_WATCH_SIDE_BY_SIDE?.trim() !== '0',
     watchWarmupSeconds: positive(env, 'BENCH_WATCH_WARMUP', 10),
     watchOpenLoop: env.BENCH_WATCH_OPEN_LOOP?.trim() !== '0',

@@ -212,7 +212,14 @@ async function watchPhase(
   try {
     const endpoints = { emf: emf.endpoint, otlp: otlp.endpoint };
     const env = (side: 'off' | 'on') =>
-      instrumentationEnv(side, endpoints, options.watchSamplerRatio, options.watchFlushSeconds, options.watchSignals);
+      instrumentationEnv(
+        side,
+        endpoints,
+        options.watchSamplerRatio,
+        options.watchFlushSeconds,
+        options.watchSignals,
+        options.watchOffSignals,
+      );
     const pairs = options.watchPairs;
     const seconds = Math.max(1, Math.round(options.watchDurationSeconds / (options.watchRounds * pairs)));
     const runs = { off: [] as LoadNumbers[], on: [] as LoadNumbers[] };
@@ -237,7 +244,7 @@ async function watchPhase(
         worst[side].startupMs = Math.max(worst[side].startupMs, started.server.startupMs);
         worst[side].idleRss = Math.max(worst[side].idleRss, idle);
         log(
-          `cost of watching: ${pairLabel}api (instrumentation ${side}) ready in ${started.server.startupMs.toFixed(0)} ms, idle RSS ${(idle / 1048576).toFixed(1)} MB`,
+          `cost of watching: ${pairLabel}api (instrumentation ${side}, pid ${started.server.pid}) ready in ${started.server.startupMs.toFixed(0)} ms, idle RSS ${(idle / 1048576).toFixed(1)} MB`,
         );
         return started;
       };
@@ -347,6 +354,7 @@ async function watchPhase(
       samplerRatio: options.watchSamplerRatio,
       flushSeconds: options.watchFlushSeconds,
       signals: options.watchSignals,
+      offSignals: options.watchOffSignals,
       onDir: options.watchOnDir,
       sideBySide,
       openRate: openRate ?? null,

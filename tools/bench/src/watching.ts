@@ -26,10 +26,11 @@ export interface WatchEndpoints {
 export type WatchSignals = 'both' | 'metrics' | 'traces' | 'none';
 
 /**
- * The api's environment for each side. Off: no exporter at all. On: as the service template
- * sets it on an instance, with the sinks in place of the CloudWatch agent, except that metrics
- * are flushed every `flushSeconds` (production: 60) so that a short run flushes at all; more
- * flushes than production can only overstate the cost. `signals` leaves one of the two off.
+ * The api's environment for each side. Off: no exporter at all, unless `offSignals` says otherwise
+ * (an A/B of two builds, both instrumented). On: as the service template sets it on an instance,
+ * with the sinks in place of the CloudWatch agent, except that metrics are flushed every
+ * `flushSeconds` (production: 60) so that a short run flushes at all; more flushes than production
+ * can only overstate the cost. `signals` leaves one of the two off.
  */
 export function instrumentationEnv(
   side: 'off' | 'on',
@@ -37,9 +38,11 @@ export function instrumentationEnv(
   samplerRatio: number,
   flushSeconds: number,
   signals: WatchSignals = 'both',
+  offSignals: WatchSignals = 'none',
 ): Record<string, string> {
   const off = { METRICS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none' };
-  if (side === 'off' || signals === 'none') return off;
+  const chosen = side === 'on' ? signals : offSignals;
+  if (chosen === 'none') return off;
   const metrics = {
     METRICS_EXPORTER: 'emf-agent',
     METRICS_EMF_ENDPOINT: endpoints.emf,
@@ -53,8 +56,8 @@ export function instrumentationEnv(
   };
   return {
     ...off,
-    ...(signals === 'traces' ? {} : metrics),
-    ...(signals === 'metrics' ? {} : traces),
+    ...(chosen === 'traces' ? {} : metrics),
+    ...(chosen === 'metrics' ? {} : traces),
   };
 }
 
@@ -121,6 +124,8 @@ export interface WatchResult {
   readonly flushSeconds: number;
   /** What "on" ran: both signals unless BENCH_WATCH_SIGNALS chose one. */
   readonly signals: WatchSignals;
+  /** What "off" ran: nothing unless BENCH_WATCH_OFF_SIGNALS chose (an A/B of two instrumented builds). */
+  readonly offSignals?: WatchSignals;
   /** Where "on" ran from when it was another build (BENCH_WATCH_ON_DIR). */
   readonly onDir?: string;
   /** Both sides driven at once, half the connections each; otherwise one after the other. */
@@ -189,6 +194,9 @@ export function formatWatching(result: WatchResult): string[] {
         : result.signals === 'none'
           ? ' — "on" with nothing on (BENCH_WATCH_SIGNALS=none): an A/A run, its ratio is the measurement\'s own error'
           : ` — "on" with ${result.signals} only (BENCH_WATCH_SIGNALS)`) +
+      (result.offSignals === undefined || result.offSignals === 'none'
+        ? ''
+        : ` — "off" with ${result.offSignals} on too (BENCH_WATCH_OFF_SIGNALS; the sinks count both sides)`) +
       (result.onDir === undefined ? '' : ` — "on" is the build in ${result.onDir} (BENCH_WATCH_ON_DIR)`),
     side('off', off),
     side('on', on),

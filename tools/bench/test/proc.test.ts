@@ -83,6 +83,7 @@ t.test(
       watchSamplerRatio: 0.05,
       watchFlushSeconds: 5,
       watchSignals: 'both',
+      watchOffSignals: 'none',
       watchSideBySide: true,
       watchWarmupSeconds: 10,
       watchOpenLoop: true,
@@ -126,6 +127,11 @@ t.test(
     t.throws(
       () => benchOptions({ BENCH_WATCH_SIGNALS: 'logs' }, '/r'),
       /BENCH_WATCH_SIGNALS must be both, metrics, traces or none, got "logs"/,
+    );
+    t.equal(benchOptions({ BENCH_WATCH_OFF_SIGNALS: 'both' }, '/r').watchOffSignals, 'both');
+    t.throws(
+      () => benchOptions({ BENCH_WATCH_OFF_SIGNALS: 'all' }, '/r'),
+      /BENCH_WATCH_OFF_SIGNALS must be both, metrics, traces or none, got "all"/,
     );
   },
 );

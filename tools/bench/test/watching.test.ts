@@ -91,6 +91,11 @@ t.test('off sets no exporter; on exports as the service template does, to the si
     instrumentationEnv('off', endpoints, 0.05, 5),
     'A/A: both sides alike',
   );
+  t.same(
+    instrumentationEnv('off', endpoints, 0.05, 5, 'both', 'both'),
+    instrumentationEnv('on', endpoints, 0.05, 5),
+    'BENCH_WATCH_OFF_SIGNALS: an A/B of two builds with the same instrumentation',
+  );
 });
 
 t.test('rounds combine into total CPU over total requests, peaks and errors across rounds', async (t) => {
@@ -185,6 +190,11 @@ t.test('the report section shows both sides, the ratio with its verdict and what
   t.match(
     formatWatching(watch(side(1), side(1), { signals: 'none' })).join('\n'),
     '— "on" with nothing on (BENCH_WATCH_SIGNALS=none): an A/A run, its ratio is the measurement\'s own error\n',
+  );
+  t.notMatch(text, 'BENCH_WATCH_OFF_SIGNALS');
+  t.match(
+    formatWatching(watch(side(1), side(1), { offSignals: 'both', onDir: '/other/artifact' })).join('\n'),
+    '0.05) — "off" with both on too (BENCH_WATCH_OFF_SIGNALS; the sinks count both sides) — "on" is the build in /other/artifact (BENCH_WATCH_ON_DIR)\n',
   );
   const nothing = {
     emf: { documents: 0, invalidLines: 0, bytes: 0, metricNames: [] },
