@@ -125,7 +125,7 @@ export interface WatchResult {
   /** What "on" ran: both signals unless BENCH_WATCH_SIGNALS chose one. */
   readonly signals: WatchSignals;
   /** What "off" ran: nothing unless BENCH_WATCH_OFF_SIGNALS chose (an A/B of two instrumented builds). */
-  readonly offSignals?: WatchSignals;
+  readonly offSignals: WatchSignals;
   /** Where "on" ran from when it was another build (BENCH_WATCH_ON_DIR). */
   readonly onDir?: string;
   /** Both sides driven at once, half the connections each; otherwise one after the other. */
@@ -194,7 +194,7 @@ export function formatWatching(result: WatchResult): string[] {
         : result.signals === 'none'
           ? ' — "on" with nothing on (BENCH_WATCH_SIGNALS=none): an A/A run, its ratio is the measurement\'s own error'
           : ` — "on" with ${result.signals} only (BENCH_WATCH_SIGNALS)`) +
-      (result.offSignals === undefined || result.offSignals === 'none'
+      (result.offSignals === 'none'
         ? ''
         : ` — "off" with ${result.offSignals} on too (BENCH_WATCH_OFF_SIGNALS; the sinks count both sides)`) +
       (result.onDir === undefined ? '' : ` — "on" is the build in ${result.onDir} (BENCH_WATCH_ON_DIR)`),

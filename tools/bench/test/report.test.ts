@@ -90,6 +90,7 @@ const watching: WatchResult = {
   samplerRatio: 0.05,
   flushSeconds: 5,
   signals: 'both',
+  offSignals: 'none',
   sideBySide: false,
   openRate: null,
   off: { ...watchSide, cpuMsPerRequest: 1, latencyP99Ms: 90, peakRssBytes: 200 * MB, errors: 0, non2xx: 0 },

@@ -51,6 +51,7 @@ const watch = (off: WatchSide, on: WatchSide, overrides: Partial<WatchResult> = 
   samplerRatio: 0.05,
   flushSeconds: 5,
   signals: 'both',
+  offSignals: 'none',
   sideBySide: false,
   openRate: null,
   off,
