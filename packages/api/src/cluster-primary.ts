@@ -91,6 +91,12 @@ export function runPrimary(options: PrimaryOptions): void {
     worker.on('message', (message) => {
       if (message === STARTED_MESSAGE) instanceStarted = true;
     });
+    // A worker's process errors (a failed kill, a write to its channel after it died) reach the
+    // primary as 'error' events; unheard, one would crash the primary with 1 and lose the exit code
+    // the workers' exits decide. The worker's exit, which always follows, is what acts on it.
+    worker.on('error', (error: NodeJS.ErrnoException) => {
+      log('warn', { workerPid: worker.process.pid, err: error.message, errCode: error.code }, 'worker process error');
+    });
     live.add(worker);
   };
 
@@ -114,6 +120,8 @@ export function runPrimary(options: PrimaryOptions): void {
     log('info', { reason, workers: live.size }, 'draining: telling every worker to drain');
     for (const worker of live) {
       // A worker whose channel is already closed is exiting anyway; its exit is awaited the same way.
+      // One can also die after isConnected() last saw it (its exit and channel close not yet read):
+      // the send then fails with EPIPE, reported through the 'error' listener fork() adds.
       if (worker.isConnected()) worker.send(DRAIN_MESSAGE);
     }
     const limitMs = options.drainWindowMs + options.shutdownDeadlineMs + (options.stopGraceMs ?? 2_000);

@@ -1,7 +1,8 @@
 /**
  * The cluster primary's policies on real processes (stand-in workers from fixtures/): restart with
  * backoff and give up on a crash loop, pass a worker's configuration error on as 78, drain every
- * worker on SIGTERM and exit 0, and exit 1 when a worker fails or outlives the drain limit.
+ * worker on SIGTERM and exit 0, and exit 1 when a worker fails or outlives the drain limit; a worker
+ * dying while the primary tells it to drain does not crash the primary.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -95,4 +96,13 @@ t.test('a worker replacing one on a started instance is told so (its serving gat
   t.equal(code, 0);
   t.equal(output.match(/"startedBefore":false/g)?.length, 2);
   t.equal(output.match(/"startedBefore":true/g)?.length, 2);
+});
+
+t.test('a worker gone before the primary notices its closed channel does not crash the drain', async (t) => {
+  // The first worker exits 78; the fixture kills the second just before the primary tells it to drain.
+  const { code, output } = await runDriver('config-error-peer-gone');
+  t.equal(code, 78, output);
+  t.match(output, /"code":78,"msg":"worker stopped on a configuration error: stopping"/);
+  t.match(output, /"err":"write EPIPE","errCode":"EPIPE","msg":"worker process error"/, 'the race did happen');
+  t.match(output, /"signal":"SIGKILL","msg":"worker did not stop cleanly"/);
 });
