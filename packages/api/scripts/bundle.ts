@@ -1,6 +1,7 @@
 // Builds the self-contained artifact an AMI installs (templates/image) into dist/artifact/:
 //   server.js        the api (src/server.ts) with every dependency and the generated Prisma client bundled;
 //                    ASCII only, without comments (server.js.LEGAL.txt keeps the licence comments)
+//   otlp-export-worker.js  the thread that sends spans when OTEL_TRACES_EXPORTER=otlp (src/tracing/otlp-export-thread.ts)
 //   query-compiler.wasm  Prisma's query compiler, read from disk when the client first needs it
 //   migrate.js       applies prisma/migrations and sets up the api's role, once per rollout (tools/rollout runs it through SSM)
 //   migrations/      Prisma-format migrations folder
@@ -68,6 +69,31 @@ function queryCompilerFromDisk(outDir: string): Plugin {
   };
 }
 
+/** The span export thread's code (src/tracing/otlp-export-worker.ts), a file of its own beside server.js. */
+export const OTLP_EXPORT_WORKER = 'otlp-export-worker.js';
+const EXPORT_WORKER_URL = "new URL('./otlp-export-worker.ts', import.meta.url)";
+
+/**
+ * The export thread's code is loaded by URL, relative to the module that starts it: in src/ a .ts
+ * file beside otlp-export-thread.ts, in the bundle the .js entry beside server.js and its chunks.
+ * The build fails if the source stops naming it as this replaces.
+ */
+const exportWorkerBeside: Plugin = {
+  name: 'export-worker-beside-server',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]tracing[\\/]otlp-export-thread\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes(EXPORT_WORKER_URL)) {
+        throw new Error(`${args.path}: no longer starts its worker from ${EXPORT_WORKER_URL}`);
+      }
+      return {
+        loader: 'ts',
+        contents: source.replace(EXPORT_WORKER_URL, `new URL('./${OTLP_EXPORT_WORKER}', import.meta.url)`),
+      };
+    });
+  },
+};
+
 const common: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -95,14 +121,17 @@ export async function bundleArtifact(outDir = OUT_DIR): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   await build({
     ...common,
-    entryPoints: [join(API_DIR, 'src', 'server.ts')],
+    entryPoints: {
+      server: join(API_DIR, 'src', 'server.ts'),
+      [OTLP_EXPORT_WORKER.replace(/\.js$/, '')]: join(API_DIR, 'src', 'tracing', 'otlp-export-worker.ts'),
+    },
     outdir: outDir,
     // Each dynamic import (the app after the configuration checks, tracing when it is on, the
     // Secrets Manager client when a secret is configured) is a chunk of its own, parsed only if loaded.
     splitting: true,
     // Beside server.js, so that import.meta.url-relative files (query-compiler.wasm) resolve alike.
     chunkNames: '[name]-[hash]',
-    plugins: [queryCompilerFromDisk(outDir)],
+    plugins: [queryCompilerFromDisk(outDir), exportWorkerBeside],
   });
   await build({
     ...common,

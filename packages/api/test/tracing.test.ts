@@ -2,12 +2,10 @@
  * Traces (issue 16): the request span continues an incoming W3C trace context, its SQL statements,
  * JWKS fetch and Secrets Manager read are child spans, sampling follows OTEL_TRACES_SAMPLER, and
  * the request's log lines carry trace_id and span_id. Off (the default), nothing of this exists.
- * Spans go to an in-memory exporter; the OTLP/HTTP exporter itself is OpenTelemetry's and is only
- * configured here (its URL), not run.
+ * Spans go to an in-memory exporter, except in the test of the OTLP path: from the export thread
+ * (otlp-export-thread.test.ts) to a local collector.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type SpanContext } from '@opentelemetry/api';
 import { InMemorySpanExporter, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -18,6 +16,7 @@ import { secretsManagerCredentials } from '../src/db/secrets.ts';
 import { activeTracing, startTracing } from '../src/tracing/start-tracing.ts';
 import { SAMPLER_NAMES, loadTracingConfig } from '../src/tracing/tracing-config.ts';
 import { captureLog } from './helpers/captured-log.ts';
+import { otlpCollector } from './helpers/otlp-collector.ts';
 import { authHeader, buildTestApp } from './helpers/stack.ts';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
@@ -263,27 +262,11 @@ t.test('on', async (t) => {
     // for OTLP over HTTP on 127.0.0.1:4318 unless configured otherwise
     // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-OpenTelemetry-metrics.html).
     // What the agent does with the spans (X-Ray) is verified only by reading that page.
-    const received: { method?: string; url?: string; type?: string; bytes: number }[] = [];
-    const sink = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        received.push({
-          method: request.method,
-          url: request.url,
-          type: request.headers['content-type'],
-          bytes: Buffer.concat(chunks).length,
-        });
-        response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-      });
-    });
-    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-    t.teardown(() => new Promise((resolve) => sink.close(resolve)));
-    const { port } = sink.address() as AddressInfo;
+    const { base, received } = await otlpCollector(t);
     const { spanProcessor } = await import('../src/tracing/tracing-sdk.ts');
     const url = loadTracingConfig({
       OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: base,
     })?.otlpTracesUrl;
     const provider = new TracerProvider({
       spanProcessors: [await spanProcessor({ exporter: 'otlp', otlpTracesUrl: url ?? '' }, {})],
@@ -291,8 +274,8 @@ t.test('on', async (t) => {
     provider.getTracer('test').startSpan('exported').end();
     await provider.forceFlush();
     await provider.shutdown();
-    t.match(received, [{ method: 'POST', url: '/v1/traces', type: 'application/x-protobuf' }]);
-    t.ok((received[0]?.bytes ?? 0) > 0, 'with the span in the body');
+    t.match(received, [{ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/x-protobuf' } }]);
+    t.ok(received[0]?.body.includes('exported'), 'with the span in the body, sent from the export thread');
   });
 
   t.test('the traceidratio sampler keeps about its ratio of new traces', async (t) => {

@@ -75,7 +75,7 @@ export function samplerFor(name: SamplerName, ratio: number): Sampler {
   }
 }
 
-/** How spans leave the process: the test's exporter, the console, or OTLP/HTTP in batches. */
+/** How spans leave the process: the test's exporter, the console, or OTLP/HTTP in batches from a thread of their own. */
 export async function spanProcessor(
   config: Pick<TracingConfig, 'exporter' | 'otlpTracesUrl'>,
   options: TracingSdkOptions,
@@ -83,8 +83,8 @@ export async function spanProcessor(
   if (options.exporter !== undefined) return new SimpleSpanProcessor({ exporter: options.exporter });
   if (config.exporter === 'console') return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
   // Only this exporter pulls in the OTLP transformer and its protobuf code: loaded when chosen.
-  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
-  return new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: config.otlpTracesUrl }) });
+  const { ThreadedOtlpSpanExporter } = await import('./otlp-export-thread.ts');
+  return new BatchSpanProcessor({ exporter: new ThreadedOtlpSpanExporter(config.otlpTracesUrl) });
 }
 
 /** Sets the global tracer provider, context manager and propagator, and turns the instrumentations on. */

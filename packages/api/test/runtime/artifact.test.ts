@@ -5,7 +5,8 @@
  * NODE_OPTIONS, serves requests that go through Prisma (the compiler is loaded from disk). Started
  * with DOCS_ENABLED=true, it also serves the documentation: Swagger UI reads its logo at start-up and
  * serves its assets from files the bundle must ship beside server.js (before it did, start-up failed
- * with ENOENT on static/logo.svg).
+ * with ENOENT on static/logo.svg). With OTEL_TRACES_EXPORTER=otlp its spans reach a collector from the
+ * export thread's own file (otlp-export-worker.js), which reads the OTLP variables as the library does.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { freePort } from '@taskboard/local-stack';
 import { bundleArtifact, QUERY_COMPILER_WASM } from '../../scripts/bundle.ts';
+import { otlpCollector } from '../helpers/otlp-collector.ts';
 import { authHeader, createTestDatabase, testStack } from '../helpers/stack.ts';
 
 const UNIT = fileURLToPath(new URL('../../deploy/taskboard-api.service', import.meta.url));
@@ -51,6 +53,7 @@ t.test(
     const wasm = await readFile(join(dir, QUERY_COMPILER_WASM));
     t.ok(wasm.subarray(0, 4).equals(WASM_MAGIC), 'the query compiler is a wasm file beside server.js');
 
+    const collector = await otlpCollector(t);
     const { cognito } = testStack();
     const port = await freePort();
     const nodeOptions = unitEnvironment(await readFile(UNIT, 'utf8'), 'NODE_OPTIONS');
@@ -69,6 +72,10 @@ t.test(
         DRAIN_WINDOW_MS: '0',
         DATABASE_POOL_MAX: '2',
         DOCS_ENABLED: 'true',
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_TRACES_SAMPLER: 'always_on',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.base,
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-token=from-the-environment',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -118,5 +125,16 @@ t.test(
 
     child.kill('SIGTERM');
     t.equal(await exited, 0, 'drains and exits cleanly');
+    // Shutting down exports what the batch processor still held.
+    t.match(collector.received, [
+      {
+        url: '/v1/traces',
+        headers: { 'content-type': 'application/x-protobuf', 'x-collector-token': 'from-the-environment' },
+      },
+    ]);
+    t.ok(
+      collector.received.some((batch) => batch.body.includes('GET /v1/projects/:projectId')),
+      "the request spans, named by route, in the export thread's protobuf",
+    );
   },
 );

@@ -1,0 +1,72 @@
+/**
+ * The OTLP span exporter's thread (src/tracing/otlp-export-thread.ts, otlp-export-worker.ts) on a
+ * real socket: batches serialised on the calling thread reach a collector as OTLP/HTTP protobuf from
+ * the export thread; a collector's refusal comes back as the batch's failure; a thread that dies
+ * fails the batch it held and the next batch starts another; shutting down with no thread started
+ * starts none. That the bundle ships the thread's file and that it reads the OTEL_EXPORTER_OTLP_*
+ * variables is test/runtime/artifact.test.ts.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import t from 'tap';
+import { ThreadedOtlpSpanExporter } from '../src/tracing/otlp-export-thread.ts';
+import { otlpCollector } from './helpers/otlp-collector.ts';
+
+/** Ended spans with these names, as a batch processor hands them to its exporter. */
+function spans(...names: string[]): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] });
+  for (const name of names) provider.getTracer('test').startSpan(name).end();
+  return memory.getFinishedSpans();
+}
+
+const exported = (exporter: ThreadedOtlpSpanExporter, batch: ReadableSpan[]): Promise<ExportResult> =>
+  new Promise((resolve) => exporter.export(batch, resolve));
+
+t.test('a batch reaches the collector from the thread; a refusal is the batch’s failure', async (t) => {
+  const { base, received } = await otlpCollector(t, [200, 400]);
+  const url = `${base}/v1/traces`;
+  const exporter = new ThreadedOtlpSpanExporter(url);
+  t.teardown(() => exporter.shutdown());
+  t.same(await exported(exporter, spans('first batch')), { code: ExportResultCode.SUCCESS });
+  t.ok(received[0]?.body.includes('first batch'), 'the span, serialised as protobuf');
+  const refused = await exported(exporter, spans('second batch'));
+  t.equal(refused.code, ExportResultCode.FAILED);
+  // 400 is not one of the statuses OTLP/HTTP retries (429, 502, 503, 504): one POST, then the failure.
+  t.match(refused.error?.message, /Bad Request/);
+  t.equal(received.length, 2);
+});
+
+t.test('a thread that dies fails the batch it held; the next batch starts a new thread', async (t) => {
+  const { base, received } = await otlpCollector(t);
+  const url = `${base}/v1/traces`;
+  const dir = await mkdtemp(join(tmpdir(), 'export-thread-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // Worker threads take a copy of process.env when they start.
+  process.env.EXPORT_THREAD_DIED_FLAG = join(dir, 'died');
+  t.teardown(() => delete process.env.EXPORT_THREAD_DIED_FLAG);
+  const exporter = new ThreadedOtlpSpanExporter(url, new URL('./fixtures/export-thread-dies-once.ts', import.meta.url));
+  t.teardown(() => exporter.shutdown());
+
+  const lost = await exported(exporter, spans('lost'));
+  t.equal(lost.code, ExportResultCode.FAILED);
+  t.match(lost.error?.message, /the span export thread exited with code 3/);
+  t.same(await exported(exporter, spans('after the restart')), { code: ExportResultCode.SUCCESS });
+  t.equal(received.length, 1);
+  t.ok(received[0]?.body.includes('after the restart'));
+});
+
+t.test('shut down before any batch: flush and shutdown return, a later batch fails unsent', async (t) => {
+  const { base, received } = await otlpCollector(t);
+  const url = `${base}/v1/traces`;
+  const exporter = new ThreadedOtlpSpanExporter(url);
+  await exporter.forceFlush();
+  await exporter.shutdown();
+  const late = await exported(exporter, spans('late'));
+  t.equal(late.code, ExportResultCode.FAILED);
+  t.match(late.error?.message, /shut down/);
+  t.equal(received.length, 0);
+});
