@@ -1,14 +1,14 @@
 /**
- * The OTLP span exporter in production: the serving thread turns each batch of spans into OTLP
- * protobuf bytes and posts them to a worker thread (otlp-export-worker.ts), which sends them with
- * the OpenTelemetry exporter's own HTTP transport (its retries, timeout, headers, compression and
- * certificates from the OTEL_EXPORTER_OTLP_* variables, as OTLPTraceExporter would).
+ * The OTLP span exporter in production: the serving thread copies each batch of spans into plain
+ * records (span-records.ts) and posts them to a worker thread (otlp-export-worker.ts), where
+ * OpenTelemetry's own OTLPTraceExporter serialises them as protobuf and sends them (its retries,
+ * timeout, headers, compression and certificates from the OTEL_EXPORTER_OTLP_* variables).
  *
  * Why a thread: sending from the serving thread made the first export's node:http client request
  * deoptimise the response and socket code the server shares with it (OutgoingMessage, Writable,
  * Socket._writev, parserOnHeadersComplete…), which then ran polymorphic for every request after:
- * most of the CPU that watching cost (docs/benchmarks.md, session of 2026-12-02 11:47). A worker
- * thread is its own V8 isolate, so the server's code never sees a client request.
+ * most of the CPU that watching cost (docs/decisions/0010). A worker thread is its own V8 isolate,
+ * so the server's code never sees a client request or the serialiser's objects.
  *
  * The thread starts with the first batch (a process that samples nothing never starts one) and
  * again with the next batch if it died; a batch sent to a thread that dies fails, as a failed POST
@@ -16,12 +16,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { toSpanRecords, type SpanRecord } from './span-records.ts';
 
 /** What the serving thread asks of the export thread; each request is answered once, by its id. */
 export type ExportThreadRequest =
-  | { readonly kind: 'export'; readonly id: number; readonly bytes: Uint8Array; readonly spans: number }
+  | { readonly kind: 'export'; readonly id: number; readonly spans: SpanRecord[] }
   | { readonly kind: 'flush' | 'shutdown'; readonly id: number };
 
 /** The answer: `error` set when the export (or flush) failed. */
@@ -58,12 +58,8 @@ export class ThreadedOtlpSpanExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('the span exporter is shut down') });
       return;
     }
-    const bytes = ProtobufTraceSerializer.serializeRequest(spans);
-    if (bytes === undefined) {
-      resultCallback({ code: ExportResultCode.FAILED, error: new Error('the spans could not be serialised') });
-      return;
-    }
-    this.#request(this.#thread(), (id) => ({ kind: 'export', id, bytes, spans: spans.length })).then(
+    const records = toSpanRecords(spans);
+    this.#request(this.#thread(), (id) => ({ kind: 'export', id, spans: records })).then(
       () => resultCallback({ code: ExportResultCode.SUCCESS }),
       (error: unknown) => resultCallback({ code: ExportResultCode.FAILED, error: toError(error) }),
     );
@@ -111,7 +107,13 @@ export class ThreadedOtlpSpanExporter implements SpanExporter {
     const id = this.#nextId++;
     return new Promise<void>((resolve, reject) => {
       this.#pending.set(id, (error) => (error === undefined ? resolve() : reject(error)));
-      worker.postMessage(make(id));
+      try {
+        worker.postMessage(make(id));
+      } catch (error) {
+        // An attribute value a structured clone cannot carry (DataCloneError): this batch fails alone.
+        this.#pending.delete(id);
+        reject(toError(error));
+      }
     });
   }
 }

@@ -82,7 +82,7 @@ export async function spanProcessor(
 ): Promise<SpanProcessor> {
   if (options.exporter !== undefined) return new SimpleSpanProcessor({ exporter: options.exporter });
   if (config.exporter === 'console') return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
-  // Only this exporter pulls in the OTLP transformer and its protobuf code: loaded when chosen.
+  // The OTLP exporter and its protobuf code load in the export thread (docs/decisions/0010), not here.
   const { ThreadedOtlpSpanExporter } = await import('./otlp-export-thread.ts');
   return new BatchSpanProcessor({ exporter: new ThreadedOtlpSpanExporter(config.otlpTracesUrl) });
 }
