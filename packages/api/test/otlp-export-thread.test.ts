@@ -1,14 +1,17 @@
 /**
  * The OTLP span exporter's thread (src/tracing/otlp-export-thread.ts, otlp-export-worker.ts) on a
- * real socket: batches copied to the export thread as records serialise there to the same protobuf as
- * the spans themselves and reach a collector as OTLP/HTTP; a collector's refusal comes back as the batch's failure; a thread that dies
- * fails the batch it held and the next batch starts another; shutting down with no thread started
- * starts none. That the bundle ships the thread's file and that it reads the OTEL_EXPORTER_OTLP_*
- * variables is test/runtime/artifact.test.ts.
+ * real socket: batches copied to the export thread as records serialise there to the same protobuf
+ * as the spans themselves and reach a collector as OTLP/HTTP; a collector's refusal comes back as the
+ * batch's failure; a thread that dies fails the batch it held and the next batch starts another; a
+ * batch on its way keeps the process alive, an idle thread does not; shutting down with no thread
+ * started starts none. That the bundle ships the thread's file and that it reads the
+ * OTEL_EXPORTER_OTLP_* variables is test/runtime/artifact.test.ts.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SpanKind, SpanStatusCode, TraceFlags, context, createTraceState, trace } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -77,6 +80,23 @@ t.test('a batch a structured clone cannot carry fails alone', async (t) => {
   t.match(refused.error?.name, /DataCloneError/);
   t.same(await exported(exporter, spans('next')), { code: ExportResultCode.SUCCESS });
   t.equal(received.length, 1);
+});
+
+t.test('a batch on its way keeps the process alive until sent; an idle thread does not', async (t) => {
+  const { base, received } = await otlpCollector(t);
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('./fixtures/export-one-batch.ts', import.meta.url)), `${base}/v1/traces`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // The fixture only exports; it ends by itself once nothing but the idle thread is left.
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  t.equal(code, 0);
+  t.match(output, /\{"exported":0\}/, 'the batch was reported sent');
+  t.equal(received.length, 1);
+  t.ok(received[0]?.body.includes('the last batch'));
 });
 
 t.test('shut down before any batch: flush and shutdown return, a later batch fails unsent', async (t) => {

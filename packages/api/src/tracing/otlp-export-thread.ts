@@ -83,11 +83,10 @@ export class ThreadedOtlpSpanExporter implements SpanExporter {
   #thread(): Worker {
     if (this.#worker !== undefined) return this.#worker;
     const worker = new Worker(this.#workerUrl, { workerData: this.#data });
-    // Spans waiting to be sent never keep a process alive that has nothing else to do.
-    worker.unref();
     worker.on('message', (reply: ExportThreadReply) => {
       const settle = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
+      if (this.#pending.size === 0) worker.unref();
       settle?.(reply.error === undefined ? undefined : new Error(reply.error));
     });
     const gone = (error: Error): void => {
@@ -99,6 +98,9 @@ export class ThreadedOtlpSpanExporter implements SpanExporter {
     };
     worker.on('error', gone);
     worker.on('exit', (code) => gone(new Error(`the span export thread exited with code ${code}`)));
+    // Idle, the thread never keeps a process alive that has nothing else to do (#request refs it
+    // while a batch is on its way). After the listeners: adding one refs the channel again.
+    worker.unref();
     this.#worker = worker;
     return worker;
   }
@@ -107,11 +109,15 @@ export class ThreadedOtlpSpanExporter implements SpanExporter {
     const id = this.#nextId++;
     return new Promise<void>((resolve, reject) => {
       this.#pending.set(id, (error) => (error === undefined ? resolve() : reject(error)));
+      // A batch on its way keeps the process alive until the thread answered: nothing is lost to a
+      // process that would otherwise end first.
+      worker.ref();
       try {
         worker.postMessage(make(id));
       } catch (error) {
         // An attribute value a structured clone cannot carry (DataCloneError): this batch fails alone.
         this.#pending.delete(id);
+        if (this.#pending.size === 0) worker.unref();
         reject(toError(error));
       }
     });
