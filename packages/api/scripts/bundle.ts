@@ -69,8 +69,8 @@ function queryCompilerFromDisk(outDir: string): Plugin {
   };
 }
 
-/** The span export thread's code (src/tracing/otlp-export-worker.ts), a file of its own beside server.js. */
-export const OTLP_EXPORT_WORKER = 'otlp-export-worker.js';
+/** The span export thread's code (src/tracing/otlp-export-worker.ts): an entry of its own, `<it>.js` beside server.js. */
+const EXPORT_WORKER_ENTRY = 'otlp-export-worker';
 const EXPORT_WORKER_URL = "new URL('./otlp-export-worker.ts', import.meta.url)";
 
 /**
@@ -88,7 +88,7 @@ const exportWorkerBeside: Plugin = {
       }
       return {
         loader: 'ts',
-        contents: source.replace(EXPORT_WORKER_URL, `new URL('./${OTLP_EXPORT_WORKER}', import.meta.url)`),
+        contents: source.replace(EXPORT_WORKER_URL, `new URL('./${EXPORT_WORKER_ENTRY}.js', import.meta.url)`),
       };
     });
   },
@@ -123,7 +123,7 @@ export async function bundleArtifact(outDir = OUT_DIR): Promise<void> {
     ...common,
     entryPoints: {
       server: join(API_DIR, 'src', 'server.ts'),
-      [OTLP_EXPORT_WORKER.replace(/\.js$/, '')]: join(API_DIR, 'src', 'tracing', 'otlp-export-worker.ts'),
+      [EXPORT_WORKER_ENTRY]: join(API_DIR, 'src', 'tracing', 'otlp-export-worker.ts'),
     },
     outdir: outDir,
     // Each dynamic import (the app after the configuration checks, tracing when it is on, the

@@ -84,10 +84,7 @@ export class ThreadedOtlpSpanExporter implements SpanExporter {
     if (this.#worker !== undefined) return this.#worker;
     const worker = new Worker(this.#workerUrl, { workerData: this.#data });
     worker.on('message', (reply: ExportThreadReply) => {
-      const settle = this.#pending.get(reply.id);
-      this.#pending.delete(reply.id);
-      if (this.#pending.size === 0) worker.unref();
-      settle?.(reply.error === undefined ? undefined : new Error(reply.error));
+      this.#forget(worker, reply.id)?.(reply.error === undefined ? undefined : new Error(reply.error));
     });
     const gone = (error: Error): void => {
       if (this.#worker !== worker) return;
@@ -116,11 +113,18 @@ export class ThreadedOtlpSpanExporter implements SpanExporter {
         worker.postMessage(make(id));
       } catch (error) {
         // An attribute value a structured clone cannot carry (DataCloneError): this batch fails alone.
-        this.#pending.delete(id);
-        if (this.#pending.size === 0) worker.unref();
+        this.#forget(worker, id);
         reject(toError(error));
       }
     });
+  }
+
+  /** Drops a request that was answered; once none waits, the thread no longer keeps the process alive. */
+  #forget(worker: Worker, id: number): Settle | undefined {
+    const settle = this.#pending.get(id);
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) worker.unref();
+    return settle;
   }
 }
 

@@ -28,13 +28,8 @@ port.on('message', (request: ExportThreadRequest) => {
       });
       return;
     case 'flush':
-      exporter.forceFlush().then(
-        () => reply({ id: request.id }),
-        (error: unknown) => failed(request.id, error),
-      );
-      return;
     case 'shutdown':
-      exporter.shutdown().then(
+      (request.kind === 'flush' ? exporter.forceFlush() : exporter.shutdown()).then(
         () => reply({ id: request.id }),
         (error: unknown) => failed(request.id, error),
       );
