@@ -8,12 +8,15 @@ import { activeTracing } from './start-tracing.ts';
  * request its trace_id and span_id (the names of OpenTelemetry's log data model) bound to the
  * request's logger, so every line the request logs, its completion line included (request-log.ts),
  * points at the trace. An unsampled trace is never exported, so its ids would point at nothing and
- * are left out. Without tracing, nothing.
+ * are left out. A failed span export or a dropped span is a warning in the app's log
+ * (tracing-problems.ts). Without tracing, nothing.
  */
 export const tracingPlugin = fp(
   async (app) => {
     const tracing = activeTracing();
     if (tracing === undefined) return;
+    // Process-wide, like the SDK's handlers: the log of the last app built (in production the only one).
+    tracing.reportProblems(app.log);
     await app.register(requestSpanPlugin, {
       tracer: tracing.requestTracer,
       sample: tracing.sampleRequest,

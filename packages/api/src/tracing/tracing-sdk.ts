@@ -39,9 +39,11 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
+import type { FastifyBaseLogger } from 'fastify';
 import { FrontDoorSampler, requestSampler, type RequestSampler } from './front-door.ts';
 import { SampledChildrenTracerProvider } from './sampled-children.ts';
 import type { SamplerName, TracingConfig } from './tracing-config.ts';
+import { reportTracingProblems } from './tracing-problems.ts';
 
 export interface TracingSdkOptions {
   /** Replaces the configured exporter, synchronously exported (tests: an InMemorySpanExporter). */
@@ -53,6 +55,8 @@ export interface StartedTracing {
   readonly requestTracer: Tracer;
   /** The configured sampler's decisions that need no SDK (front-door.ts), taken before the tracer's. */
   readonly sampleRequest: RequestSampler;
+  /** Sends failed exports and the SDK's warnings to `log`, throttled (tracing-problems.ts). */
+  readonly reportProblems: (log: FastifyBaseLogger) => void;
   /** Exports what is buffered; the server calls it after the app closed. */
   readonly shutdown: () => Promise<void>;
 }
@@ -113,6 +117,7 @@ export async function startTracingSdk(config: TracingConfig, options: TracingSdk
   return {
     requestTracer: provider.getTracer(config.serviceName),
     sampleRequest: requestSampler(config.sampler, config.samplerRatio),
+    reportProblems: (log) => void reportTracingProblems(log),
     shutdown: async () => {
       undici.disable();
       prisma.disable();
