@@ -43,7 +43,11 @@ export interface BenchOptions {
   readonly watch: boolean;
   /** Its scenario (one of the closed-loop ones). */
   readonly watchScenario: string;
-  /** Measured seconds per side, split over the rounds. */
+  /**
+   * Measured seconds per side, split over the pairs' counted rounds. 120 (10 s rounds): at 32 (3 s
+   * rounds) one build's rounds read 0.93–1.11 and its whole runs 1.015–1.078; at 120 its rounds
+   * 1.01–1.09 and three runs 1.042–1.058 (docs/benchmarks.md, session of 2026-12-03 07:38).
+   */
   readonly watchDurationSeconds: number;
   /** Alternating off/on rounds, so a drift in the machine's load hits both sides alike. */
   readonly watchRounds: number;
@@ -144,7 +148,7 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     openRounds: positive(env, 'BENCH_OPEN_ROUNDS', 10),
     watch: env.BENCH_WATCH?.trim() !== '0',
     watchScenario: env.BENCH_WATCH_SCENARIO?.trim() || 'get-task',
-    watchDurationSeconds: positive(env, 'BENCH_WATCH_DURATION', 32),
+    watchDurationSeconds: positive(env, 'BENCH_WATCH_DURATION', 120),
     watchRounds: positive(env, 'BENCH_WATCH_ROUNDS', 4),
     watchPairs: positive(env, 'BENCH_WATCH_PAIRS', 3),
     watchSamplerRatio: fraction(env, 'BENCH_WATCH_SAMPLER_RATIO', 0.05),

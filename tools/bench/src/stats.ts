@@ -92,6 +92,36 @@ export function median(values: readonly number[]): number {
 }
 
 /**
+ * Student's t two-sided 95 % quantiles for 1 to 30 degrees of freedom (the standard table's
+ * values); more degrees of freedom use the last one, which errs slightly wide.
+ */
+const T_975_BY_DF = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+export interface MeanInterval {
+  readonly mean: number;
+  /** Half the width of the 95 % interval: the mean ± this. */
+  readonly halfWidth: number;
+  readonly count: number;
+}
+
+/**
+ * The mean of independent measurements of one quantity and its 95 % confidence interval
+ * (Student's t, sample standard deviation); null for fewer than two finite values.
+ */
+export function meanInterval95(values: readonly number[]): MeanInterval | null {
+  const finite = values.filter((value) => Number.isFinite(value));
+  const count = finite.length;
+  if (count < 2) return null;
+  const mean = finite.reduce((total, value) => total + value, 0) / count;
+  const variance = finite.reduce((total, value) => total + (value - mean) ** 2, 0) / (count - 1);
+  const t = T_975_BY_DF[Math.min(count - 1, T_975_BY_DF.length) - 1] as number;
+  return { mean, halfWidth: (t * Math.sqrt(variance)) / Math.sqrt(count), count };
+}
+
+/**
  * CPU ms per request over several measured runs: each run's CPU (its per-request figure × its
  * requests) added up and divided by all their requests, not the mean of the runs' figures; NaN when
  * none answered anything.

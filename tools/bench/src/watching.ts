@@ -4,7 +4,15 @@
  * in run.ts and the sinks in telemetry-sinks.ts.
  */
 import type { EmfCounts, OtlpCounts } from './telemetry-sinks.ts';
-import { cpuMsPerRequestOver, exactRatio, megabytes, TARGETS, type LoadNumbers } from './stats.ts';
+import {
+  cpuMsPerRequestOver,
+  exactRatio,
+  meanInterval95,
+  megabytes,
+  TARGETS,
+  type LoadNumbers,
+  type MeanInterval,
+} from './stats.ts';
 
 /** On/off CPU per request may be at most this (instrumentation adds at most 5 %). */
 export const WATCH_CPU_RATIO_TARGET = 1.05;
@@ -150,18 +158,52 @@ export interface WatchVerdict {
   readonly idleRssOk: boolean;
   /** No socket errors, timeouts or non-2xx on either side. */
   readonly errorsOk: boolean;
+  /**
+   * The counted rounds' on/off ratios as a mean with its 95 % interval (null under two rounds):
+   * how far this run's own rounds disagree. Runs at other times spread somewhat more (the machine's
+   * state moves between runs), so it bounds what one run can say, not what many would.
+   */
+  readonly rounds: MeanInterval | null;
+  /** Where that interval lies against the target: one run settles the verdict only when not across it. */
+  readonly roundsAgainstTarget: 'under' | 'across' | 'over' | null;
 }
 
 export function judgeWatching(result: WatchResult, target = WATCH_CPU_RATIO_TARGET): WatchVerdict {
   // Judged unrounded, so 1.054 does not pass because it prints as 1.05.
   const cpuRatio = exactRatio(result.on.cpuMsPerRequest, result.off.cpuMsPerRequest);
+  const rounds = meanInterval95(result.roundCpuRatios.filter((value) => value !== null));
   return {
     cpuRatio,
     cpuOk: cpuRatio !== null && cpuRatio <= target,
     startupOk: result.on.startupMs <= TARGETS.startupMs,
     idleRssOk: result.on.idleRssBytes <= TARGETS.idleRssBytes,
     errorsOk: result.off.errors + result.off.non2xx + result.on.errors + result.on.non2xx === 0,
+    rounds,
+    roundsAgainstTarget:
+      rounds === null
+        ? null
+        : rounds.mean + rounds.halfWidth <= target
+          ? 'under'
+          : rounds.mean - rounds.halfWidth > target
+            ? 'over'
+            : 'across',
   };
+}
+
+const AGAINST_TARGET = {
+  under: 'all of it within the target',
+  over: 'all of it over the target',
+  across: 'it reaches across the target, so this run alone does not settle the verdict',
+} as const;
+
+/** The rounds' interval, and whether one run can tell (null with fewer than two rounds). */
+function roundsLine(judged: WatchVerdict): string | null {
+  const { rounds, roundsAgainstTarget } = judged;
+  if (rounds === null || roundsAgainstTarget === null) return null;
+  return (
+    `  its ${rounds.count} rounds: mean ${rounds.mean.toFixed(3)}, 95 % interval ${(rounds.mean - rounds.halfWidth).toFixed(3)}` +
+    `–${(rounds.mean + rounds.halfWidth).toFixed(3)}: ${AGAINST_TARGET[roundsAgainstTarget]}`
+  );
 }
 
 const fixed = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
@@ -182,6 +224,7 @@ export function formatWatching(result: WatchResult): string[] {
     `  start-up ${fixed(n.startupMs, 0)} ms  idle RSS ${fixed(megabytes(n.idleRssBytes))} MB  peak ${fixed(megabytes(n.peakRssBytes))} MB`;
   const percent = judged.cpuRatio === null ? '-' : signed((judged.cpuRatio - 1) * 100, 1);
   const names = received.emf.metricNames;
+  const roundsText = roundsLine(judged);
   return [
     `cost of watching (${result.scenario}, ${result.openRate === null ? 'closed loop' : `open loop at ${result.openRate} req/s each`},` +
       ` ${result.durationSeconds} s measured per side in ${result.rounds}` +
@@ -203,6 +246,7 @@ export function formatWatching(result: WatchResult): string[] {
     `  CPU per request on/off ${judged.cpuRatio === null ? '-' : judged.cpuRatio.toFixed(3)} (${percent} %; target ≤ ${WATCH_CPU_RATIO_TARGET.toFixed(2)}): ${verdict(judged.cpuOk)}` +
       (result.pairs > 1 ? `   by pair: ${ratios(result.pairCpuRatios)};` : '') +
       `   by round: ${ratios(result.roundCpuRatios)}`,
+    ...(roundsText === null ? [] : [roundsText]),
     `  start-up on ${fixed(on.startupMs, 0)} ms (${signed(on.startupMs - off.startupMs, 0)} ms vs off; target ≤ ${TARGETS.startupMs}): ${verdict(judged.startupOk)}`,
     `  idle RSS on ${fixed(megabytes(on.idleRssBytes))} MB (${signed(megabytes(on.idleRssBytes) - megabytes(off.idleRssBytes), 1)} MB vs off; target ≤ ${megabytes(TARGETS.idleRssBytes)}): ${verdict(judged.idleRssOk)}`,
     `  zero errors and non-2xx (both sides): ${verdict(judged.errorsOk)}`,

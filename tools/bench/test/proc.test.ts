@@ -77,7 +77,7 @@ t.test(
     t.match(benchOptions({}, '/r'), {
       watch: true,
       watchScenario: 'get-task',
-      watchDurationSeconds: 32,
+      watchDurationSeconds: 120,
       watchRounds: 4,
       watchPairs: 3,
       watchSamplerRatio: 0.05,

@@ -5,6 +5,7 @@ import {
   dueCount,
   intendedSendMs,
   judgeScenario,
+  meanInterval95,
   median,
   megabytes,
   openLoopRate,
@@ -141,6 +142,25 @@ t.test('the schedule: request i is due at i/rate seconds', async (t) => {
   for (let i = 0; i < 1000; i++) {
     if (dueCount(intendedSendMs(i, 333), 333) !== i + 1) t.fail(`request ${i} not due at its own time`);
   }
+});
+
+t.test('meanInterval95: the mean and its Student t 95 % interval; null under two values', async (t) => {
+  // Two values 1 and 3: mean 2, sd √2, t(1 df) 12.706 → half width 12.706 · √2 / √2.
+  const two = meanInterval95([1, 3]);
+  t.equal(two?.mean, 2);
+  t.equal(two?.count, 2);
+  t.ok(Math.abs((two?.halfWidth ?? 0) - 12.706) < 1e-9);
+  // Ten values 1..10: mean 5.5, sd 3.02765, t(9 df) 2.262 → 2.1658.
+  const ten = meanInterval95(Array.from({ length: 10 }, (_, i) => i + 1));
+  t.equal(ten?.mean, 5.5);
+  t.ok(Math.abs((ten?.halfWidth ?? 0) - 2.1658) < 1e-3, String(ten?.halfWidth));
+  // Past the table (30 df) the last value is used: slightly wide, never narrow.
+  const many = meanInterval95(Array.from({ length: 32 }, (_, i) => (i % 2 === 0 ? 1 : -1)));
+  t.equal(many?.mean, 0);
+  t.ok(Math.abs((many?.halfWidth ?? 0) - (2.042 * Math.sqrt(32 / 31)) / Math.sqrt(32)) < 1e-9);
+  t.equal(meanInterval95([1, 1, 1])?.halfWidth, 0, 'no spread, no width');
+  t.equal(meanInterval95([1.05]), null);
+  t.equal(meanInterval95([Number.NaN, 1.05]), null, 'only finite values count');
 });
 
 t.test('median: the middle value, or the mean of the middle two', async (t) => {
