@@ -159,32 +159,47 @@ export interface WatchVerdict {
   /** No socket errors, timeouts or non-2xx on either side. */
   readonly errorsOk: boolean;
   /**
-   * The counted rounds' on/off ratios as a mean with its 95 % interval (null under two rounds):
-   * how far this run's own rounds disagree. Runs at other times spread somewhat more (the machine's
-   * state moves between runs), so it bounds what one run can say, not what many would.
+   * This run's on/off ratio as a mean with its 95 % interval, over its process pairs (over its rounds
+   * when it had one pair); null when there were fewer than two. Pairs, because the rounds of one pair
+   * move together: how a pair of processes lands on the machine moved a pair's ratio by ±0.026 (standard
+   * deviation), its rounds around their pair's by ±0.018 (fourteen runs, docs/benchmarks.md 2026-12-04), so an interval
+   * over rounds claimed more than a run knows. Runs at other times spread somewhat more still (the
+   * machine's state moves between runs): it bounds what one run can say, not what many would.
    */
-  readonly rounds: MeanInterval | null;
+  readonly interval: RunInterval | null;
   /** Where that interval lies against the target: one run settles the verdict only when not across it. */
-  readonly roundsAgainstTarget: 'under' | 'across' | 'over' | null;
+  readonly intervalAgainstTarget: 'under' | 'across' | 'over' | null;
+}
+
+/** A run's mean ratio with its 95 % interval, and what it was taken over. */
+export interface RunInterval extends MeanInterval {
+  readonly over: 'pairs' | 'rounds';
+}
+
+function runInterval(result: WatchResult): RunInterval | null {
+  const over = result.pairs > 1 ? 'pairs' : 'rounds';
+  const ratios = over === 'pairs' ? result.pairCpuRatios : result.roundCpuRatios;
+  const interval = meanInterval95(ratios.filter((value) => value !== null));
+  return interval === null ? null : { ...interval, over };
 }
 
 export function judgeWatching(result: WatchResult, target = WATCH_CPU_RATIO_TARGET): WatchVerdict {
   // Judged unrounded, so 1.054 does not pass because it prints as 1.05.
   const cpuRatio = exactRatio(result.on.cpuMsPerRequest, result.off.cpuMsPerRequest);
-  const rounds = meanInterval95(result.roundCpuRatios.filter((value) => value !== null));
+  const interval = runInterval(result);
   return {
     cpuRatio,
     cpuOk: cpuRatio !== null && cpuRatio <= target,
     startupOk: result.on.startupMs <= TARGETS.startupMs,
     idleRssOk: result.on.idleRssBytes <= TARGETS.idleRssBytes,
     errorsOk: result.off.errors + result.off.non2xx + result.on.errors + result.on.non2xx === 0,
-    rounds,
-    roundsAgainstTarget:
-      rounds === null
+    interval,
+    intervalAgainstTarget:
+      interval === null
         ? null
-        : rounds.mean + rounds.halfWidth <= target
+        : interval.mean + interval.halfWidth <= target
           ? 'under'
-          : rounds.mean - rounds.halfWidth > target
+          : interval.mean - interval.halfWidth > target
             ? 'over'
             : 'across',
   };
@@ -196,13 +211,13 @@ const AGAINST_TARGET = {
   across: 'it reaches across the target, so this run alone does not settle the verdict',
 } as const;
 
-/** The rounds' interval, and whether one run can tell (null with fewer than two rounds). */
-function roundsLine(judged: WatchVerdict): string | null {
-  const { rounds, roundsAgainstTarget } = judged;
-  if (rounds === null || roundsAgainstTarget === null) return null;
+/** The run's interval, and whether one run can tell (null with fewer than two pairs or rounds). */
+function intervalLine(judged: WatchVerdict): string | null {
+  const { interval, intervalAgainstTarget } = judged;
+  if (interval === null || intervalAgainstTarget === null) return null;
   return (
-    `  its ${rounds.count} rounds: mean ${rounds.mean.toFixed(3)}, 95 % interval ${(rounds.mean - rounds.halfWidth).toFixed(3)}` +
-    `–${(rounds.mean + rounds.halfWidth).toFixed(3)}: ${AGAINST_TARGET[roundsAgainstTarget]}`
+    `  its ${interval.count} ${interval.over}: mean ${interval.mean.toFixed(3)}, 95 % interval ${(interval.mean - interval.halfWidth).toFixed(3)}` +
+    `–${(interval.mean + interval.halfWidth).toFixed(3)}: ${AGAINST_TARGET[intervalAgainstTarget]}`
   );
 }
 
@@ -224,7 +239,7 @@ export function formatWatching(result: WatchResult): string[] {
     `  start-up ${fixed(n.startupMs, 0)} ms  idle RSS ${fixed(megabytes(n.idleRssBytes))} MB  peak ${fixed(megabytes(n.peakRssBytes))} MB`;
   const percent = judged.cpuRatio === null ? '-' : signed((judged.cpuRatio - 1) * 100, 1);
   const names = received.emf.metricNames;
-  const roundsText = roundsLine(judged);
+  const intervalText = intervalLine(judged);
   return [
     `cost of watching (${result.scenario}, ${result.openRate === null ? 'closed loop' : `open loop at ${result.openRate} req/s each`},` +
       ` ${result.durationSeconds} s measured per side in ${result.rounds}` +
@@ -246,7 +261,7 @@ export function formatWatching(result: WatchResult): string[] {
     `  CPU per request on/off ${judged.cpuRatio === null ? '-' : judged.cpuRatio.toFixed(3)} (${percent} %; target ≤ ${WATCH_CPU_RATIO_TARGET.toFixed(2)}): ${verdict(judged.cpuOk)}` +
       (result.pairs > 1 ? `   by pair: ${ratios(result.pairCpuRatios)};` : '') +
       `   by round: ${ratios(result.roundCpuRatios)}`,
-    ...(roundsText === null ? [] : [roundsText]),
+    ...(intervalText === null ? [] : [intervalText]),
     `  start-up on ${fixed(on.startupMs, 0)} ms (${signed(on.startupMs - off.startupMs, 0)} ms vs off; target ≤ ${TARGETS.startupMs}): ${verdict(judged.startupOk)}`,
     `  idle RSS on ${fixed(megabytes(on.idleRssBytes))} MB (${signed(megabytes(on.idleRssBytes) - megabytes(off.idleRssBytes), 1)} MB vs off; target ≤ ${megabytes(TARGETS.idleRssBytes)}): ${verdict(judged.idleRssOk)}`,
     `  zero errors and non-2xx (both sides): ${verdict(judged.errorsOk)}`,

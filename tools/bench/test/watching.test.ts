@@ -150,27 +150,48 @@ t.test('instrumentation may add at most 5 % CPU per request, judged unrounded', 
   t.equal(judgeWatching(watch(side(1), side(1, { errors: 1 }))).errorsOk, false);
 });
 
-t.test("the rounds' interval says whether one run settles the verdict", async (t) => {
-  const judged = (roundCpuRatios: (number | null)[]) => judgeWatching(watch(side(1), side(1.04), { roundCpuRatios }));
+t.test("the pairs' interval says whether one run settles the verdict", async (t) => {
+  const judged = (pairCpuRatios: (number | null)[]) =>
+    judgeWatching(watch(side(1), side(1.04), { pairs: pairCpuRatios.length, pairCpuRatios }));
   const under = judged([1.02, 1.03, 1.04, 1.03, null]);
-  t.equal(under.rounds?.count, 4, 'rounds without a ratio are left out');
-  t.equal(under.roundsAgainstTarget, 'under');
-  t.equal(judged([1.04, 1.06, 1.05, 1.05]).roundsAgainstTarget, 'across', 'mean at the target');
-  t.equal(judged([1.01, 1.09]).roundsAgainstTarget, 'across', 'two rounds far apart: wide');
-  t.equal(judged([1.07, 1.08, 1.09]).roundsAgainstTarget, 'over');
-  t.equal(judged([1.03]).rounds, null, 'one round: no interval');
-  t.equal(judged([1.03]).roundsAgainstTarget, null);
+  t.match(under.interval, { over: 'pairs', count: 4 }, 'pairs without a ratio are left out');
+  t.equal(under.intervalAgainstTarget, 'under');
+  t.equal(judged([1.04, 1.06, 1.05, 1.05]).intervalAgainstTarget, 'across', 'mean at the target');
+  t.equal(judged([1.01, 1.09]).intervalAgainstTarget, 'across', 'two pairs far apart: wide');
+  t.equal(judged([1.07, 1.08, 1.09]).intervalAgainstTarget, 'over');
+  t.equal(judged([1.03, null]).interval, null, 'one measured pair: no interval');
+  t.equal(judged([1.03, null]).intervalAgainstTarget, null);
   t.equal(judged([1.03, 1.03]).cpuRatio, 1.04, 'the verdict itself is still over all requests');
 
-  const text = (roundCpuRatios: (number | null)[]) =>
-    formatWatching(watch(side(1), side(1.04), { roundCpuRatios })).join('\n');
+  // Rounds that agree inside pairs that do not: the pairs decide, and the run does not settle it.
+  const pairsApart = judgeWatching(
+    watch(side(1), side(1.04), {
+      pairs: 3,
+      pairCpuRatios: [1.0, 1.04, 1.08],
+      roundCpuRatios: [1.0, 1.0, 1.04, 1.04, 1.08, 1.08],
+    }),
+  );
+  t.match(pairsApart, { interval: { over: 'pairs', count: 3 }, intervalAgainstTarget: 'across' });
+
+  // With one pair, its rounds are all there is.
+  const onePair = (roundCpuRatios: (number | null)[]) =>
+    watch(side(1), side(1.04), { pairs: 1, pairCpuRatios: [1.04], roundCpuRatios });
+  t.match(judgeWatching(onePair([1.02, 1.03, 1.04, 1.03, null])).interval, { over: 'rounds', count: 4 });
+  t.equal(judgeWatching(onePair([1.03])).interval, null, 'one round: no interval');
+
+  const text = (pairCpuRatios: (number | null)[]) =>
+    formatWatching(watch(side(1), side(1.04), { pairs: pairCpuRatios.length, pairCpuRatios })).join('\n');
   t.match(
     text([1.02, 1.03, 1.04, 1.03]),
-    '\n  its 4 rounds: mean 1.030, 95 % interval 1.017–1.043: all of it within the target\n',
+    '\n  its 4 pairs: mean 1.030, 95 % interval 1.017–1.043: all of it within the target\n',
   );
   t.match(text([1.01, 1.09]), 'it reaches across the target, so this run alone does not settle the verdict');
   t.match(text([1.07, 1.08, 1.09]), 'all of it over the target');
-  t.notMatch(text([1.03]), 'its 1 rounds', 'no line without an interval');
+  t.match(
+    formatWatching(onePair([1.02, 1.03, 1.04, 1.03])).join('\n'),
+    '\n  its 4 rounds: mean 1.030, 95 % interval 1.017–1.043: all of it within the target\n',
+  );
+  t.notMatch(formatWatching(onePair([1.03])).join('\n'), 'its 1 rounds', 'no line without an interval');
 });
 
 t.test('the report section shows both sides, the ratio with its verdict and what the sinks received', async (t) => {
