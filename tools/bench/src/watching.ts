@@ -161,10 +161,11 @@ export interface WatchVerdict {
   /**
    * This run's on/off ratio as a mean with its 95 % interval, over its process pairs (over its rounds
    * when it had one pair); null when there were fewer than two. Pairs, because the rounds of one pair
-   * move together: how a pair of processes lands on the machine moved a pair's ratio by ±0.026 (standard
-   * deviation), its rounds around their pair's by ±0.018 (fourteen runs, docs/benchmarks.md 2026-12-04), so an interval
-   * over rounds claimed more than a run knows. Runs at other times spread somewhat more still (the
-   * machine's state moves between runs): it bounds what one run can say, not what many would.
+   * move together: how a pair of processes lands on the machine moved a pair's ratio by ±0.026
+   * (standard deviation), its rounds around their pair's by ±0.018 (fourteen runs, docs/benchmarks.md,
+   * session of 2026-12-04), so an interval over rounds claimed more than a run knows. Runs at other
+   * times spread somewhat more still (the machine's state moves between runs): it bounds what one run
+   * can say, not what many would.
    */
   readonly interval: RunInterval | null;
   /** Where that interval lies against the target: one run settles the verdict only when not across it. */
