@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type autocannon from 'autocannon';
 import { freePort } from '@taskboard/local-stack';
+import { apiEnvironment } from './api-environment.ts';
 import { measure as measureSdk } from '../../../packages/sdk/scripts/size.ts';
 import { buildBaseline } from './build-baseline.ts';
 import { loadPhase } from './load.ts';
@@ -403,21 +404,7 @@ async function main(): Promise<void> {
         args: [...options.apiNodeFlags, API_ENTRY.script],
         cwd,
         env: {
-          ...env,
-          NODE_OPTIONS: nodeOptions,
-          DATABASE_URL: stack.databaseUrl,
-          DATABASE_POOL_MAX: String(options.poolMax),
-          AUTH_ISSUERS: stack.issuer,
-          AUTH_CLIENT_IDS: stack.clientId,
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          LOG_LEVEL: options.apiLogLevel,
-          // One worker: the comparison is per process (CPU per request, RSS), against a one-process baseline.
-          API_WORKERS: '1',
-          // The bench measures throughput, not the per-user budget (its maximum allowed value).
-          RATE_LIMIT_MAX: '1000000',
-          // No load balancer to drain from: stop at once (and write --cpu-prof profiles on exit).
-          DRAIN_WINDOW_MS: '0',
+          ...apiEnvironment(stack, port, { nodeOptions, poolMax: options.poolMax, logLevel: options.apiLogLevel }),
           ...extraEnv,
         },
         readyUrl: `http://127.0.0.1:${port}/health/ready`,

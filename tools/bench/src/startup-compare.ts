@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@taskboard/local-stack';
+import { apiEnvironment } from './api-environment.ts';
 import { productionNodeOptions } from './production-flags.ts';
 import { parseVariant } from './startup-variants.ts';
 import { startServerProcess } from './server-process.ts';
@@ -41,17 +42,7 @@ async function main(): Promise<void> {
           args: [basename(entry)],
           cwd: dirname(entry),
           env: {
-            ...(process.env as Record<string, string>),
-            NODE_ENV: 'production',
-            NODE_OPTIONS: nodeOptions,
-            DATABASE_URL: stack.databaseUrl,
-            DATABASE_POOL_MAX: '10',
-            AUTH_ISSUERS: stack.issuer,
-            AUTH_CLIENT_IDS: stack.clientId,
-            HOST: '127.0.0.1',
-            PORT: String(port),
-            LOG_LEVEL: 'info',
-            DRAIN_WINDOW_MS: '0',
+            ...apiEnvironment(stack, port, { nodeOptions }),
             METRICS_EXPORTER: 'none',
             OTEL_TRACES_EXPORTER: 'none',
             ...variant.env,
