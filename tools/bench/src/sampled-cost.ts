@@ -14,17 +14,18 @@ import { apiEnvironment } from './api-environment.ts';
 import { runOpenLoop } from './open-loop.ts';
 import { productionNodeOptions } from './production-flags.ts';
 import {
-  mixCost,
   mixCostByCouple,
   mixes,
   parseTaskStat,
   sampledPhasesOptions,
   sampledTraceparent,
+  threadCpuPerRequest,
   type PhaseReading,
 } from './sampled-phases.ts';
 import { seed } from './seed.ts';
 import { procCpuMs, startServerProcess, type ServerProcess } from './server-process.ts';
 import { startStack } from './stack.ts';
+import { meanInterval95 } from './stats.ts';
 import { startEmfSink, startOtlpSink } from './telemetry-sinks.ts';
 import { instrumentationEnv } from './watching.ts';
 
@@ -37,22 +38,22 @@ function log(message: string): void {
   console.error(`# ${message}`);
 }
 
-/** CPU ticks by thread: the serving thread as `main`, the others by name, same-named ones added up. */
-async function threadTicks(pid: number): Promise<Map<string, number>> {
-  const ticks = new Map<string, number>();
+/** CPU ms by thread: the serving thread as `main`, the others by name, same-named ones added up. */
+async function threadCpuMs(pid: number): Promise<Map<string, number>> {
+  const cpuMs = new Map<string, number>();
   for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [])) {
     const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => undefined);
     if (stat === undefined) continue;
     const thread = parseTaskStat(stat);
     const name = tid === String(pid) ? 'main' : thread.name;
-    ticks.set(name, (ticks.get(name) ?? 0) + thread.ticks);
+    cpuMs.set(name, (cpuMs.get(name) ?? 0) + thread.cpuMs);
   }
-  return ticks;
+  return cpuMs;
 }
 
 interface Boundary {
   readonly cpuMs: number;
-  readonly ticks: Map<string, number>;
+  readonly threads: Map<string, number>;
 }
 
 async function main(): Promise<void> {
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
         const at = firstPhaseAt + phase * options.phaseSeconds * 1_000;
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
         for (const [index, { server }] of processes.entries()) {
-          boundaries[index]?.push({ cpuMs: await procCpuMs(server.pid), ticks: await threadTicks(server.pid) });
+          boundaries[index]?.push({ cpuMs: await procCpuMs(server.pid), threads: await threadCpuMs(server.pid) });
         }
       }
       await Promise.all(loads);
@@ -160,30 +161,17 @@ async function main(): Promise<void> {
         `pair ${pair + 1}: CPU per request mixing/not, by couple of phases: ${pairCouples.map((value) => value.toFixed(3)).join(', ')}`,
       );
       for (const index of [0, 1] as const) {
-        const marks = boundaries[index] as Boundary[];
-        const sums = { mix: new Map<string, number>(), none: new Map<string, number>() };
-        const requests = { mix: 0, none: 0 };
-        for (let phase = 0; phase < options.phases; phase += 1) {
-          const kind = mixes(index, phase, pair) ? 'mix' : 'none';
-          requests[kind] += readings[index][phase]?.requests ?? 0;
-          const before = (marks[phase] as Boundary).ticks;
-          for (const [name, ticks] of (marks[phase + 1] as Boundary).ticks) {
-            sums[kind].set(name, (sums[kind].get(name) ?? 0) + ticks - (before.get(name) ?? 0));
-          }
-        }
-        const names = [...new Set([...sums.mix.keys(), ...sums.none.keys()])].filter(
-          (name) => (sums.mix.get(name) ?? 0) + (sums.none.get(name) ?? 0) > 0,
-        );
-        // A tick is 10 ms, so ticks per 1,000 requests are CPU µs per request / 10.
-        const perRequestUs = (kind: 'mix' | 'none', name: string): string =>
-          (((sums[kind].get(name) ?? 0) * 10_000) / requests[kind]).toFixed(1);
+        const marks = (boundaries[index] as Boundary[]).map((boundary) => boundary.threads);
+        const byThread = threadCpuPerRequest(marks, readings[index], (phase) => mixes(index, phase, pair));
         console.log(
           `  process ${index}, CPU µs per request by thread, mixing / not: ` +
-            names.map((name) => `${name} ${perRequestUs('mix', name)} / ${perRequestUs('none', name)}`).join('; '),
+            [...byThread.mix.keys()]
+              .map((name) => `${name} ${byThread.mix.get(name)?.toFixed(1)} / ${byThread.none.get(name)?.toFixed(1)}`)
+              .join('; '),
         );
       }
     }
-    const estimate = mixCost(couples);
+    const estimate = meanInterval95(couples);
     const otlpCounts = otlp.counts();
     console.log(
       estimate === null

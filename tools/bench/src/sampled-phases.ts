@@ -8,7 +8,7 @@
  * cost-of-watching ratio by ±2.6 % (docs/benchmarks.md); within one process it cancels.
  */
 import { randomBytes } from 'node:crypto';
-import { meanInterval95, type MeanInterval } from './stats.ts';
+import { parseProcStatCpuMs } from './server-process.ts';
 
 export interface SampledPhasesOptions {
   /** Requests per second sent to each process. */
@@ -91,21 +91,45 @@ export function mixCostByCouple(
   return couples.filter((value) => Number.isFinite(value) && value > 0);
 }
 
-/** Mean and 95 % interval over all couples of all pairs (stats.ts), null with fewer than two. */
-export function mixCost(couples: readonly number[]): MeanInterval | null {
-  return meanInterval95(couples);
-}
-
 /**
- * A thread's name and CPU ticks (user + system) from /proc/<pid>/task/<tid>/stat; the name lets the
- * report tell the serving thread, the span export thread and V8's worker threads apart.
+ * A thread's name and CPU time from /proc/<pid>/task/<tid>/stat, which has the layout of
+ * /proc/<pid>/stat; the name lets the report tell the serving thread, the span export thread and V8's
+ * worker threads apart.
  */
-export function parseTaskStat(stat: string): { readonly name: string; readonly ticks: number } {
+export function parseTaskStat(stat: string): { readonly name: string; readonly cpuMs: number } {
   const open = stat.indexOf('(');
   const close = stat.lastIndexOf(')');
-  const fields = stat.slice(close + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  if (open < 0 || close < open || !Number.isFinite(ticks))
-    throw new Error('unexpected /proc/<pid>/task/<tid>/stat format');
-  return { name: stat.slice(open + 1, close), ticks };
+  if (open < 0 || close < open) throw new Error('unexpected /proc/<pid>/task/<tid>/stat format');
+  return { name: stat.slice(open + 1, close), cpuMs: parseProcStatCpuMs(stat) };
+}
+
+/** One process's CPU ms by thread name, read at each phase boundary (phases + 1 readings). */
+export type ThreadCpuMarks = readonly ReadonlyMap<string, number>[];
+
+/**
+ * CPU µs per request of each thread of one process, over its mixing phases and over the others:
+ * each phase's CPU (the difference of its two boundary readings) added up by kind and divided by that
+ * kind's requests. Threads that used no CPU at all are left out.
+ */
+export function threadCpuPerRequest(
+  marks: ThreadCpuMarks,
+  readings: readonly PhaseReading[],
+  mixing: (phase: number) => boolean,
+): { readonly mix: Map<string, number>; readonly none: Map<string, number> } {
+  const cpuMs = { mix: new Map<string, number>(), none: new Map<string, number>() };
+  const requests = { mix: 0, none: 0 };
+  readings.forEach((reading, phase) => {
+    const before = marks[phase];
+    const after = marks[phase + 1];
+    if (before === undefined || after === undefined) throw new Error(`no thread readings around phase ${phase}`);
+    const kind = mixing(phase) ? 'mix' : 'none';
+    requests[kind] += reading.requests;
+    for (const [name, ms] of after) cpuMs[kind].set(name, (cpuMs[kind].get(name) ?? 0) + ms - (before.get(name) ?? 0));
+  });
+  const used = [...new Set([...cpuMs.mix.keys(), ...cpuMs.none.keys()])].filter(
+    (name) => (cpuMs.mix.get(name) ?? 0) + (cpuMs.none.get(name) ?? 0) > 0,
+  );
+  const perRequestUs = (kind: 'mix' | 'none') =>
+    new Map(used.map((name) => [name, ((cpuMs[kind].get(name) ?? 0) * 1_000) / requests[kind]]));
+  return { mix: perRequestUs('mix'), none: perRequestUs('none') };
 }

@@ -1,14 +1,15 @@
 import t from 'tap';
 import { readdir, readFile } from 'node:fs/promises';
 import {
-  mixCost,
   mixCostByCouple,
   mixes,
   parseTaskStat,
   sampledPhasesOptions,
   sampledTraceparent,
+  threadCpuPerRequest,
   type PhaseReading,
 } from '../src/sampled-phases.ts';
+import { meanInterval95 } from '../src/stats.ts';
 
 t.test('options come from BENCH_SAMPLED_* with defaults, and the phases split evenly', async (t) => {
   t.same(sampledPhasesOptions({}), { rate: 600, phaseSeconds: 15, phases: 12, pairs: 2, every: 20, warmupSeconds: 20 });
@@ -70,20 +71,61 @@ t.test('the couples of phases cancel a process that costs more anyway and keep t
 });
 
 t.test('the estimate is the couples’ mean with a t interval', async (t) => {
-  const estimate = mixCost([1.01, 1.03, 1.02, 1.02]);
+  const estimate = meanInterval95([1.01, 1.03, 1.02, 1.02]);
   t.ok(estimate !== null);
   t.ok(Math.abs((estimate?.mean ?? 0) - 1.02) < 1e-12);
   t.ok((estimate?.halfWidth ?? 0) > 0);
   t.equal(estimate?.count, 4);
-  t.equal(mixCost([1.02]), null);
+  t.equal(meanInterval95([1.02]), null);
 });
 
 t.test('reads a thread’s name and CPU ticks from /proc/<pid>/task/<tid>/stat', async (t) => {
   const stat = '4321 (V8Worker (2)) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 11 0 100 1000 200';
-  t.same(parseTaskStat(stat), { name: 'V8Worker (2)', ticks: 300 });
+  t.same(parseTaskStat(stat), { name: 'V8Worker (2)', cpuMs: 3000 });
   t.throws(() => parseTaskStat('4321 V8Worker S'), /unexpected/);
   // This process's own threads, as the report reads them.
   const tids = await readdir(`/proc/${process.pid}/task`);
   const own = parseTaskStat(await readFile(`/proc/${process.pid}/task/${tids[0]}/stat`, 'utf8'));
-  t.ok(own.ticks >= 0 && own.name.length > 0);
+  t.ok(own.cpuMs >= 0 && own.name.length > 0);
+});
+
+t.test('CPU per request by thread adds up each kind of phase and divides by its requests', async (t) => {
+  // Boundaries of three phases; phases 0 and 2 mix.
+  const marks = [
+    new Map([
+      ['main', 1_000],
+      ['WorkerThread', 0],
+      ['idle', 5],
+    ]),
+    new Map([
+      ['main', 1_450],
+      ['WorkerThread', 10],
+      ['idle', 5],
+    ]),
+    new Map([
+      ['main', 1_850],
+      ['WorkerThread', 10],
+      ['idle', 5],
+    ]),
+    // A thread that started during the last phase counts from zero.
+    new Map([
+      ['main', 2_310],
+      ['WorkerThread', 20],
+      ['idle', 5],
+      ['V8Worker', 6],
+    ]),
+  ];
+  const readings = [
+    { cpuMs: 0, requests: 1_000 },
+    { cpuMs: 0, requests: 1_000 },
+    { cpuMs: 0, requests: 1_000 },
+  ];
+  const byThread = threadCpuPerRequest(marks, readings, (phase) => phase !== 1);
+  t.same([...byThread.mix.keys()], ['main', 'WorkerThread', 'V8Worker'], 'a thread that used no CPU is left out');
+  t.equal(byThread.mix.get('main'), ((450 + 460) * 1_000) / 2_000);
+  t.equal(byThread.none.get('main'), 400);
+  t.equal(byThread.mix.get('WorkerThread'), 10);
+  t.equal(byThread.none.get('WorkerThread'), 0);
+  t.equal(byThread.mix.get('V8Worker'), 3);
+  t.throws(() => threadCpuPerRequest(marks.slice(0, 2), readings, () => true), /no thread readings around phase 1/);
 });
