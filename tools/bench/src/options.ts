@@ -94,9 +94,10 @@ export interface BenchOptions {
   readonly watchOnDir: string | undefined;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
-function positive(env: Env, name: string, fallback: number, min = 1): number {
+/** A whole-number variable of at least `min`, or `fallback` when unset or blank. */
+export function positive(env: Env, name: string, fallback: number, min = 1): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const value = Number(raw);

@@ -8,6 +8,7 @@
  * cost-of-watching ratio by ±2.6 % (docs/benchmarks.md); within one process it cancels.
  */
 import { randomBytes } from 'node:crypto';
+import { positive, type Env } from './options.ts';
 import { parseProcStatCpuMs } from './server-process.ts';
 
 export interface SampledPhasesOptions {
@@ -23,27 +24,17 @@ export interface SampledPhasesOptions {
   readonly warmupSeconds: number;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function positiveInteger(env: Env, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
 /** BENCH_SAMPLED_* variables, with the defaults the 2026-12-04 measurements used. */
 export function sampledPhasesOptions(env: Env): SampledPhasesOptions {
-  const phases = positiveInteger(env, 'BENCH_SAMPLED_PHASES', 12);
+  const phases = positive(env, 'BENCH_SAMPLED_PHASES', 12);
   if (phases % 2 !== 0) throw new Error(`BENCH_SAMPLED_PHASES must be even, got ${phases}`);
   return {
-    rate: positiveInteger(env, 'BENCH_SAMPLED_RATE', 600),
-    phaseSeconds: positiveInteger(env, 'BENCH_SAMPLED_PHASE_SECONDS', 15),
+    rate: positive(env, 'BENCH_SAMPLED_RATE', 600),
+    phaseSeconds: positive(env, 'BENCH_SAMPLED_PHASE_SECONDS', 15),
     phases,
-    pairs: positiveInteger(env, 'BENCH_SAMPLED_PAIRS', 2),
-    every: positiveInteger(env, 'BENCH_SAMPLED_EVERY', 20),
-    warmupSeconds: positiveInteger(env, 'BENCH_SAMPLED_WARMUP', 20),
+    pairs: positive(env, 'BENCH_SAMPLED_PAIRS', 2),
+    every: positive(env, 'BENCH_SAMPLED_EVERY', 20),
+    warmupSeconds: positive(env, 'BENCH_SAMPLED_WARMUP', 20),
   };
 }
 

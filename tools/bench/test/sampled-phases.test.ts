@@ -19,8 +19,8 @@ t.test('options come from BENCH_SAMPLED_* with defaults, and the phases split ev
     rate: 300,
   });
   t.throws(() => sampledPhasesOptions({ BENCH_SAMPLED_PHASES: '5' }), /even/);
-  t.throws(() => sampledPhasesOptions({ BENCH_SAMPLED_EVERY: '0' }), /positive integer/);
-  t.throws(() => sampledPhasesOptions({ BENCH_SAMPLED_RATE: '2.5' }), /positive integer/);
+  t.throws(() => sampledPhasesOptions({ BENCH_SAMPLED_EVERY: '0' }), /BENCH_SAMPLED_EVERY must be a whole number ≥ 1/);
+  t.throws(() => sampledPhasesOptions({ BENCH_SAMPLED_RATE: '2.5' }), /BENCH_SAMPLED_RATE must be a whole number ≥ 1/);
 });
 
 t.test(
