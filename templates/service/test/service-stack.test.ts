@@ -401,7 +401,7 @@ t.test('the agent listens for EMF and OTLP traces where user data points the api
     'OTEL_TRACES_EXPORTER="otlp"',
     `OTEL_EXPORTER_OTLP_ENDPOINT="http://${config.traces.traces_collected.otlp.http_endpoint}"`,
     'OTEL_TRACES_SAMPLER="parentbased_traceidratio"',
-    'OTEL_TRACES_SAMPLER_ARG="0.05"',
+    'OTEL_TRACES_SAMPLER_ARG="0.01"',
   ]) {
     t.match(userData, line);
   }

@@ -60,7 +60,10 @@ export interface BenchOptions {
    * and settling round, about 25–30 s.
    */
   readonly watchPairs: number;
-  /** OTEL_TRACES_SAMPLER_ARG of the "on" side (the prod spec's ratio). */
+  /**
+   * OTEL_TRACES_SAMPLER_ARG of the "on" side: the prod spec's `trace_sample_ratio` (test/proc.test.ts
+   * reads templates/service/specs/prod.yaml, so the two cannot drift apart).
+   */
   readonly watchSamplerRatio: number;
   /** METRICS_FLUSH_SECONDS of the "on" side (production: 60, too long for a short run). */
   readonly watchFlushSeconds: number;
@@ -156,7 +159,7 @@ export function benchOptions(env: Env, resultsDir: string): BenchOptions {
     watchDurationSeconds: positive(env, 'BENCH_WATCH_DURATION', 120),
     watchRounds: positive(env, 'BENCH_WATCH_ROUNDS', 2),
     watchPairs: positive(env, 'BENCH_WATCH_PAIRS', 6),
-    watchSamplerRatio: fraction(env, 'BENCH_WATCH_SAMPLER_RATIO', 0.05),
+    watchSamplerRatio: fraction(env, 'BENCH_WATCH_SAMPLER_RATIO', 0.01),
     watchFlushSeconds: positive(env, 'BENCH_WATCH_FLUSH_SECONDS', 5),
     watchSignals: watchSignals('BENCH_WATCH_SIGNALS', env.BENCH_WATCH_SIGNALS, 'both'),
     watchOffSignals: watchSignals('BENCH_WATCH_OFF_SIGNALS', env.BENCH_WATCH_OFF_SIGNALS, 'none'),

@@ -63,7 +63,7 @@ const plugin: FastifyPluginCallback<RequestSpanOptions> = (app, options, done) =
   app.decorateRequest(kSpan, undefined);
 
   // The one hook every request runs. A request the sampler does not keep (most of them: the prod spec
-  // samples 5 %) gets nothing: no span, ids, context, property, listener or log work; with no span
+  // samples 1 %) gets nothing: no span, ids, context, property, listener or log work; with no span
   // active, nothing below it records either (sampled-children.ts, db/hot-sql.ts).
   app.addHook('onRequest', (request, reply, next) => {
     const parent = sample(request.headers);
