@@ -1,7 +1,7 @@
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
-import { parse } from 'yaml';
+import { loadServiceSpec } from '@taskboard/template-kit';
 import { parseProcStatCpuMs, parseProcStatusField, procCpuMs, procStatusBytes } from '../src/server-process.ts';
 import { benchOptions } from '../src/options.ts';
 import { originOf, summarise } from '../src/profile-summary.ts';
@@ -9,9 +9,8 @@ import { uuidv7 } from '../src/uuidv7.ts';
 
 /** What the production service spec samples: the cost of watching is measured as deployed. */
 function prodTraceSampleRatio(): unknown {
-  const specFile = new URL('../../../templates/service/specs/prod.yaml', import.meta.url);
-  const spec = parse(readFileSync(specFile, 'utf8')) as { instances: { spec: { trace_sample_ratio?: unknown } }[] };
-  return spec.instances[0]?.spec.trace_sample_ratio;
+  const specFile = fileURLToPath(new URL('../../../templates/service/specs/prod.yaml', import.meta.url));
+  return loadServiceSpec(specFile).instances[0]?.spec.trace_sample_ratio;
 }
 
 t.test('reads VmRSS and VmHWM from /proc/<pid>/status text', async (t) => {
